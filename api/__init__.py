@@ -1,0 +1,1 @@
+"""prompt-store: a home for prompt text with version lineage."""

@@ -1,0 +1,82 @@
+"""Every error becomes JSON {title, description} with the right status, mapped once."""
+
+from __future__ import annotations
+
+import logging
+
+import falcon
+import msgspec
+import peewee
+
+from . import store
+from .payloads import kib
+
+log = logging.getLogger("prompt_store")
+
+
+def serialize_error(req: falcon.Request, resp: falcon.Response, error: falcon.HTTPError) -> None:
+    """Write any HTTPError as JSON, always with a title and a description."""
+    resp.content_type = falcon.MEDIA_JSON
+    title = error.title or error.status
+    resp.data = msgspec.json.encode(
+        {
+            "title": title,
+            "description": error.description or _DEFAULT_DESCRIPTIONS.get(error.status_code, title),
+        }
+    )
+
+
+_DEFAULT_DESCRIPTIONS = {
+    404: "Nothing is here. Check the address.",
+    405: "This address does not accept that method; the Allow header lists those it does.",
+}
+
+
+def _not_found(req, resp, error, params):
+    raise falcon.HTTPNotFound(title="Prompt not found", description="No prompt has this id.")
+
+
+def _parent_not_found(req, resp, error, params):
+    raise falcon.HTTPUnprocessableEntity(
+        title="Unknown parent",
+        description="'parent_id' names no stored prompt. Save without it to start a new lineage.",
+    )
+
+
+def _invalid_text(req, resp, error, params):
+    raise falcon.HTTPUnprocessableEntity(title="Invalid text", description=f"The {error}.")
+
+
+def _too_large(req, resp, error, params):
+    raise falcon.HTTPContentTooLarge(
+        title="Prompt too large",
+        description=f"The prompt is {kib(error.size)} of UTF-8; the limit is {kib(error.limit)}. "
+        "Nothing was stored.",
+    )
+
+
+def _database_error(req, resp, error, params):
+    message = str(error).lower()
+    log.error("database error on %s %s: %s", req.method, req.path, error)
+    if "full" in message:
+        raise falcon.HTTPInsufficientStorage(
+            title="Storage full",
+            description="The server has no room to store this prompt. Nothing was stored; "
+            "try again later.",
+        )
+    raise falcon.HTTPServiceUnavailable(
+        title="Database unavailable",
+        description="The database could not answer. Nothing was stored; try again shortly.",
+        retry_after=1,
+    )
+
+
+def install(app: falcon.App) -> None:
+    """Register the error serializer and the store-exception mappings on `app`."""
+    app.set_error_serializer(serialize_error)
+    app.add_error_handler(store.InvalidPromptId, _not_found)
+    app.add_error_handler(store.PromptNotFound, _not_found)
+    app.add_error_handler(store.ParentNotFound, _parent_not_found)
+    app.add_error_handler(store.InvalidPromptText, _invalid_text)
+    app.add_error_handler(store.PromptTooLarge, _too_large)
+    app.add_error_handler(peewee.OperationalError, _database_error)

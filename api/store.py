@@ -1,0 +1,530 @@
+"""The prompt store: the Peewee model, the database connection and every query.
+
+This is the only module that speaks SQL. The public functions initialise the
+database from the configuration on first use, so a script can call them directly:
+
+    >>> from api import store
+    >>> prompt_id, created = store.save_prompt("Summarise {{ text }}")
+    >>> store.get_prompt(prompt_id)
+    'Summarise {{ text }}'
+
+Hot paths (load by id, save, history, rate limit) run fixed SQL strings; the
+model, the rest of the queries and the connection handling are Peewee's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from peewee import (
+    CharField,
+    DatabaseProxy,
+    FloatField,
+    ForeignKeyField,
+    Model,
+    SqliteDatabase,
+    TextField,
+    Tuple,
+    fn,
+)
+
+from .config import Config, ConfigError
+
+SUMMARY_CHARS = 120
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+database = DatabaseProxy()
+
+# Every connection gets these. WAL lets readers run beside the one writer;
+# synchronous=normal is durable across application crashes in WAL mode (a power
+# loss may drop the last commits, never corrupt); busy_timeout makes a writer wait
+# for the lock instead of failing with "database is locked".
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "normal",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+}
+
+
+class StoreError(Exception):
+    """Base class for the errors a caller of the store can act on."""
+
+
+class InvalidPromptId(StoreError, ValueError):
+    """The id is not a UUID."""
+
+
+class PromptNotFound(StoreError, LookupError):
+    """No prompt has this id."""
+
+
+class ParentNotFound(StoreError, LookupError):
+    """The parent_id is a well-formed UUID that names no prompt."""
+
+
+class InvalidPromptText(StoreError, ValueError):
+    """The text is not something we store (empty, NUL, unpaired surrogates)."""
+
+
+class PromptTooLarge(StoreError, ValueError):
+    """The text is over the configured size limit."""
+
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"prompt is {size} bytes; the limit is {limit} bytes")
+        self.size, self.limit = size, limit
+
+
+class PromptConflict(StoreError):
+    """store_prompt was asked to reuse an id, or a (parent, text) pair, for other text."""
+
+
+class SchemaTooNew(StoreError):
+    """The database was migrated by a newer release than this one."""
+
+
+# -- The model ---------------------------------------------------------------
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+
+
+class Prompt(BaseModel):
+    """One saved version of a prompt. Only the text is stored, never inputs or outputs."""
+
+    id = CharField(primary_key=True, max_length=36)
+    parent = ForeignKeyField("self", null=True, column_name="parent_id", backref="children")
+    text = TextField()
+    sha256 = CharField(max_length=64, null=True)
+    # ISO 8601 UTC with a fixed width, so text order is time order.
+    created_at = CharField(max_length=32)
+
+    class Meta:
+        table_name = "prompts"
+
+
+class RateLimitState(BaseModel):
+    """GCRA state per client: the theoretical arrival time of its next save."""
+
+    key = CharField(primary_key=True)
+    tat = FloatField()
+
+    class Meta:
+        table_name = "rate_limits"
+
+
+# -- Schema migrations ---------------------------------------------------------
+# Each entry moves the schema one version forward. Never edit a released entry:
+# append a new one, so an existing database file is brought up to date.
+
+MIGRATIONS: list[tuple[str, ...]] = [
+    (
+        """CREATE TABLE prompts (
+            id TEXT PRIMARY KEY NOT NULL,
+            parent_id TEXT REFERENCES prompts (id),
+            text TEXT NOT NULL,
+            sha256 TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX prompts_parent_id ON prompts (parent_id)",
+        # One row per (parent, text): idempotent saves hold even under races.
+        "CREATE UNIQUE INDEX prompts_parent_sha256 ON prompts (COALESCE(parent_id, ''), sha256)",
+        "CREATE INDEX prompts_created_at ON prompts (created_at, id)",
+        "CREATE TABLE rate_limits (key TEXT PRIMARY KEY NOT NULL, tat REAL NOT NULL)",
+        "CREATE INDEX rate_limits_tat ON rate_limits (tat)",
+    ),
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate() -> int:
+    """Create or update the schema to SCHEMA_VERSION; return the version found before."""
+    _connect_lazily()
+    with database.atomic():
+        database.execute_sql(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        found = database.execute_sql(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
+        ).fetchone()[0]
+        if found > SCHEMA_VERSION:
+            raise SchemaTooNew(
+                f"the database is at schema version {found}; this release knows "
+                f"only up to {SCHEMA_VERSION}. Deploy the newer release."
+            )
+        for version in range(found + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[version - 1]:
+                database.execute_sql(statement)
+            database.execute_sql(
+                _sql("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"),
+                (version, _now()),
+            )
+    return found
+
+
+def schema_version() -> int:
+    """Return the schema version of the configured database (0 when empty)."""
+    _ensure()
+    return database.execute_sql("SELECT MAX(version) FROM schema_migrations").fetchone()[0]
+
+
+# -- Connection handling --------------------------------------------------------
+# One database object per process; Peewee keeps one connection per thread, opened
+# on first use and then reused. Nothing connects at import time, and a forked
+# child forgets (without closing) any connection its parent held.
+
+_lock = threading.Lock()
+_config: Config | None = None
+_migrated = False
+_sql_cache: dict[str, str] = {}
+
+
+def configure(config: Config | None = None) -> None:
+    """Point the store at the database `config` names; connects only on first use."""
+    global _config, _migrated
+    config = config or Config.from_env()
+    if config.database_url and not config.database_url.startswith("sqlite:"):
+        raise ConfigError("DATABASE_URL: this release stores prompts in SQLite only")
+    path = config.database_url[len("sqlite:///") :] if config.database_url else config.db_path
+    with _lock:
+        close()
+        database.initialize(
+            SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=10, lock_type="IMMEDIATE")
+        )
+        _config, _migrated = config, False
+        _sql_cache.clear()
+
+
+def config() -> Config:
+    """Return the configuration in use, reading the environment if none was given."""
+    if _config is None:
+        configure()
+    return _config
+
+
+def close() -> None:
+    """Close this thread's connection, if it has one."""
+    if database.obj is not None and not database.is_closed():
+        database.close()
+
+
+def database_path() -> Path:
+    """Return the path of the SQLite database file."""
+    config()
+    return Path(database.database)
+
+
+def _forget_connections_after_fork() -> None:
+    if database.obj is not None:
+        database._state.reset()
+
+
+os.register_at_fork(after_in_child=_forget_connections_after_fork)
+
+
+def _connect_lazily() -> None:
+    if database.obj is None:
+        configure()
+    path = Path(database.database)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def _ensure() -> None:
+    global _migrated
+    if _migrated and database.obj is not None:
+        return
+    with _lock:
+        if not _migrated:
+            migrate()
+            _migrated = True
+
+
+def _sql(statement: str) -> str:
+    """Adapt a '?'-parameter statement to the database's parameter style, once."""
+    cached = _sql_cache.get(statement)
+    if cached is None:
+        cached = _sql_cache[statement] = statement.replace("?", database.param)
+    return cached
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+# -- Validation -----------------------------------------------------------------
+
+
+def validate_prompt_id(prompt_id: Any) -> str:
+    """Return the canonical (lowercase) form of a UUID id, or raise InvalidPromptId."""
+    if isinstance(prompt_id, str) and len(prompt_id) == 36:
+        canonical = prompt_id.lower()
+        if _UUID.match(canonical):
+            return canonical
+    raise InvalidPromptId(f"{prompt_id!r} is not a prompt id (a UUID)")
+
+
+def encode_text(text: Any) -> bytes:
+    """Return the UTF-8 bytes of a storable text, or raise why it is not storable."""
+    if not isinstance(text, str):
+        raise InvalidPromptText("text must be a string")
+    if not text.strip():
+        raise InvalidPromptText("text is empty")
+    if "\x00" in text:
+        raise InvalidPromptText("text contains a NUL character (U+0000)")
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidPromptText("text contains an unpaired surrogate; send valid Unicode") from None
+    limit = config().max_bytes
+    if len(data) > limit:
+        raise PromptTooLarge(len(data), limit)
+    return data
+
+
+# -- Reads ------------------------------------------------------------------------
+
+_GET = "SELECT id, parent_id, text, created_at, sha256 FROM prompts WHERE id = ?"
+_GET_META = "SELECT id, parent_id, created_at, sha256 FROM prompts WHERE id = ?"
+
+
+def _row(row: tuple) -> dict:
+    return {"id": row[0], "parent_id": row[1], "created_at": row[2], "sha256": row[3]}
+
+
+def get_prompt_with_metadata(prompt_id: str) -> dict:
+    """Return {id, text, parent_id, created_at, sha256} or raise PromptNotFound."""
+    prompt_id = validate_prompt_id(prompt_id)
+    _ensure()
+    row = database.execute_sql(_sql(_GET), (prompt_id,)).fetchone()
+    if row is None:
+        raise PromptNotFound(prompt_id)
+    return {
+        "id": row[0],
+        "text": row[2],
+        "parent_id": row[1],
+        "created_at": row[3],
+        "sha256": row[4],
+    }
+
+
+def get_prompt(prompt_id: str) -> str:
+    """Return the text of a prompt or raise PromptNotFound."""
+    return get_prompt_with_metadata(prompt_id)["text"]
+
+
+def prompt_exists(prompt_id: str) -> bool:
+    """Say whether a prompt with this id exists (False for anything not a UUID)."""
+    try:
+        prompt_id = validate_prompt_id(prompt_id)
+    except InvalidPromptId:
+        return False
+    _ensure()
+    return database.execute_sql(_sql(_GET_META), (prompt_id,)).fetchone() is not None
+
+
+def summarise(text: str) -> str:
+    """Return the first non-blank line of a text, shortened for listings."""
+    for line in text.splitlines():
+        if line.strip():
+            line = line.strip()
+            return line if len(line) <= SUMMARY_CHARS else line[: SUMMARY_CHARS - 1] + "…"
+    return ""
+
+
+_HISTORY = f"""
+WITH RECURSIVE ancestry (id, parent_id, created_at, sha256, head, depth) AS (
+    SELECT id, parent_id, created_at, sha256, substr(text, 1, {SUMMARY_CHARS * 4}), 0
+    FROM prompts WHERE id = ?
+    UNION ALL
+    SELECT p.id, p.parent_id, p.created_at, p.sha256, substr(p.text, 1, {SUMMARY_CHARS * 4}),
+           a.depth + 1
+    FROM prompts AS p JOIN ancestry AS a ON p.id = a.parent_id
+    WHERE a.depth < ?
+)
+SELECT id, parent_id, created_at, sha256, head FROM ancestry ORDER BY depth
+"""
+
+
+def get_prompt_history(prompt_id: str, limit: int | None = None) -> list[dict]:
+    """Return the ancestors of a prompt, nearest first, in one recursive query.
+
+    Each is {id, parent_id, created_at, sha256, summary}; at most `limit` of them.
+    """
+    prompt_id = validate_prompt_id(prompt_id)
+    _ensure()
+    depth = 1_000_000_000 if limit is None else max(0, limit)
+    rows = database.execute_sql(_sql(_HISTORY), (prompt_id, depth)).fetchall()
+    if not rows:
+        raise PromptNotFound(prompt_id)
+    return [dict(_row(r), summary=summarise(r[4])) for r in rows[1:]]
+
+
+def _listing(query) -> list[dict]:
+    summary = fn.substr(Prompt.text, 1, SUMMARY_CHARS * 4).alias("head")
+    rows = query.select(
+        Prompt.id, Prompt.parent, Prompt.created_at, Prompt.sha256, summary
+    ).tuples()
+    return [dict(_row(r), summary=summarise(r[4])) for r in rows]
+
+
+def list_prompts(
+    limit: int = 100, offset: int = 0, *, after: tuple[str, str] | None = None
+) -> list[dict]:
+    """List prompts newest first, without their text.
+
+    `after` is the (created_at, id) of the last row already seen: keyset
+    pagination that stays fast and stable however deep it goes.
+    """
+    _ensure()
+    query = Prompt.select().order_by(Prompt.created_at.desc(), Prompt.id.desc())
+    if after is not None:
+        query = query.where(Tuple(Prompt.created_at, Prompt.id) < Tuple(*after))
+    return _listing(query.limit(limit).offset(offset))
+
+
+def get_children(prompt_id: str) -> list[dict]:
+    """List the direct descendants of a prompt, oldest first."""
+    prompt_id = validate_prompt_id(prompt_id)
+    if not prompt_exists(prompt_id):
+        raise PromptNotFound(prompt_id)
+    query = Prompt.select().where(Prompt.parent == prompt_id)
+    return _listing(query.order_by(Prompt.created_at, Prompt.id))
+
+
+def get_cache_stats() -> dict:
+    """Return the prompt count and the size on disk, WAL included."""
+    _ensure()
+    path = Path(database.database)
+    sizes = {
+        suffix: (Path(f"{path}{suffix}").stat().st_size if Path(f"{path}{suffix}").exists() else 0)
+        for suffix in ("", "-wal")
+    }
+    return {
+        "count": Prompt.select().count(),
+        "path": str(path),
+        "db_bytes": sizes[""],
+        "wal_bytes": sizes["-wal"],
+        "total_bytes": sizes[""] + sizes["-wal"],
+    }
+
+
+def healthcheck() -> None:
+    """Run a real query; raise if the database cannot answer it."""
+    _ensure()
+    database.execute_sql("SELECT id FROM prompts LIMIT 1").fetchall()
+
+
+# -- Writes -----------------------------------------------------------------------
+
+_FIND_SAME = (
+    "SELECT id, parent_id, created_at, sha256 FROM prompts "
+    "WHERE COALESCE(parent_id, '') = ? AND sha256 = ?"
+)
+_INSERT = "INSERT INTO prompts (id, parent_id, text, sha256, created_at) VALUES (?, ?, ?, ?, ?)"
+
+
+def save_prompt_record(
+    text: str, parent_id: str | None = None, *, new_id: Callable[[], uuid.UUID] = uuid.uuid4
+) -> tuple[dict, bool]:
+    """Save a version and return ({id, parent_id, created_at, sha256}, created).
+
+    Idempotent: the same text under the same parent returns the existing row, and
+    text equal to the parent's returns the parent; neither writes anything.
+    """
+    digest = hashlib.sha256(encode_text(text)).hexdigest()
+    parent_id = None if parent_id is None else validate_prompt_id(parent_id)
+    _ensure()
+    execute = database.execute_sql
+    with database.atomic():  # BEGIN IMMEDIATE: one writer at a time, no lock upgrade races
+        if parent_id is not None:
+            parent = execute(_sql(_GET_META), (parent_id,)).fetchone()
+            if parent is None:
+                raise ParentNotFound(parent_id)
+            if parent[3] == digest:
+                return _row(parent), False
+        same = execute(_sql(_FIND_SAME), (parent_id or "", digest)).fetchone()
+        if same is not None:
+            return _row(same), False
+        row = (str(new_id()), parent_id, text, digest, _now())
+        execute(_sql(_INSERT), row)
+    return _row((row[0], row[1], row[4], row[3])), True
+
+
+def save_prompt(text: str, parent_id: str | None = None) -> tuple[str, bool]:
+    """Save a version under a new UUID; return (id, created). See save_prompt_record."""
+    record, created = save_prompt_record(text, parent_id)
+    return record["id"], created
+
+
+def store_prompt(
+    prompt_id: str, text: str, parent_id: str | None = None, *, created_at: str | None = None
+) -> bool:
+    """Store text under a given id; return True if written, False if already there.
+
+    For imports: ids, parents and timestamps are kept as given. Raises
+    PromptConflict if the id holds other text, or the parent already has a child
+    with this text under another id.
+    """
+    prompt_id = validate_prompt_id(prompt_id)
+    digest = hashlib.sha256(encode_text(text)).hexdigest()
+    parent_id = None if parent_id is None else validate_prompt_id(parent_id)
+    _ensure()
+    execute = database.execute_sql
+    with database.atomic():
+        existing = execute(_sql(_GET_META), (prompt_id,)).fetchone()
+        if existing is not None:
+            if existing[3] == digest and existing[1] == parent_id:
+                return False
+            raise PromptConflict(f"{prompt_id} already holds another prompt")
+        if parent_id is not None and execute(_sql(_GET_META), (parent_id,)).fetchone() is None:
+            raise ParentNotFound(parent_id)
+        same = execute(_sql(_FIND_SAME), (parent_id or "", digest)).fetchone()
+        if same is not None:
+            raise PromptConflict(f"this text is already stored under {same[0]}")
+        execute(_sql(_INSERT), (prompt_id, parent_id, text, digest, created_at or _now()))
+    return True
+
+
+# -- Rate limit -------------------------------------------------------------------
+# Kept in the database so every gunicorn worker (and every host sharing the
+# database) sees the same count. GCRA: a burst of up to `count`, then one save
+# per period/count; a client can never bank more than `count`.
+
+_TAT = "SELECT tat FROM rate_limits WHERE key = ?"
+_SET_TAT = (
+    "INSERT INTO rate_limits (key, tat) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET tat = excluded.tat"
+)
+_PRUNE = "DELETE FROM rate_limits WHERE tat < ?"
+
+
+def take_rate_limit(key: str, count: int, period: float, now: float) -> float:
+    """Count one save by `key`; return 0 if allowed, else the seconds to wait."""
+    interval = period / count
+    _ensure()
+    execute = database.execute_sql
+    with database.atomic():
+        row = execute(_sql(_TAT), (key,)).fetchone()
+        if row is None:
+            # A new client: forget the ones whose allowance has fully refilled.
+            execute(_sql(_PRUNE), (now,))
+        tat = max(row[0], now) if row else now
+        wait = tat + interval - period - now
+        if wait > 1e-9:
+            return wait
+        execute(_sql(_SET_TAT), (key, tat + interval))
+    return 0.0

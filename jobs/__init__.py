@@ -1,0 +1,1 @@
+"""The operator's CLI, `prompt-store`: a thin layer over the store."""
