@@ -41,7 +41,9 @@ def read_json_object(req: falcon.Request, max_text_bytes: int) -> dict:
     )
     if req.content_length is not None and req.content_length > limit:
         raise too_large  # refused before reading any of it
-    body = req.bounded_stream.read(limit + 1)
+    # Without a Content-Length (chunked transfer) the server's stream ends the body.
+    stream = req.stream if req.content_length is None else req.bounded_stream
+    body = stream.read(limit + 1)
     if len(body) > limit:
         raise too_large
     try:
