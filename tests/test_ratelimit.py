@@ -1,0 +1,164 @@
+"""The save rate limit: per client, shared through the database, spoof-proof."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import webtest
+
+from api.app import create_app
+from api.config import Config, ConfigError, RateLimit
+from api.ratelimit import client_key
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+def make_client(db_path, clock, limit="3/minute", proxies=0, addr="203.0.113.7"):
+    config = Config(db_path=db_path, save_rate_limit=RateLimit.parse(limit),
+                    trusted_proxies=proxies)
+    return webtest.TestApp(create_app(config, clock=clock), extra_environ={"REMOTE_ADDR": addr})
+
+
+def post(client, text, status, **headers):
+    return client.post_json("/api/prompts", {"text": text}, headers=headers, status=status)
+
+
+def test_the_limit_answers_429_json_with_retry_after(db_path, clock):
+    client = make_client(db_path, clock)
+    for i in range(3):
+        post(client, f"p{i}", 201)
+    resp = post(client, "p3", 429)
+    assert resp.headers["Retry-After"] == "20"
+    assert resp.json["title"] == "Too many saves"
+    assert "3 prompts per minute" in resp.json["description"]
+    assert "20 seconds" in resp.json["description"]
+
+
+def test_idempotent_saves_count_too(db_path, clock):
+    client = make_client(db_path, clock)
+    post(client, "same", 201)
+    post(client, "same", 200)
+    post(client, "same", 200)
+    post(client, "same", 429)
+
+
+def test_requests_refused_as_malformed_do_not_count(db_path, clock):
+    client = make_client(db_path, clock)
+    for _ in range(5):
+        client.post("/api/prompts", b"{", headers={"Content-Type": "application/json"},
+                    status=400)
+    for i in range(3):
+        post(client, f"p{i}", 201)
+
+
+def test_the_allowance_refills_one_save_per_interval(db_path, clock):
+    client = make_client(db_path, clock)
+    for i in range(3):
+        post(client, f"p{i}", 201)
+    clock.now += 19.5
+    post(client, "early", 429)
+    clock.now += 0.5
+    post(client, "on time", 201)
+    post(client, "again too soon", 429)
+
+
+def test_a_quiet_client_never_banks_more_than_the_limit(db_path, clock):
+    client = make_client(db_path, clock)
+    post(client, "first", 201)
+    clock.now += 3600
+    for i in range(3):
+        post(client, f"p{i}", 201)
+    post(client, "over", 429)
+
+
+def test_no_window_boundary_lets_a_double_burst_through(db_path, clock):
+    client = make_client(db_path, clock)
+    accepted = 0
+    for step in range(120):  # two minutes, a request every second
+        clock.now += 1
+        accepted += client.post_json("/api/prompts", {"text": f"t{step}"},
+                                     expect_errors=True).status_int == 201
+    # 3 at once, then one per 20 s: 3 + 119 // 20 = 8 (a fixed window would allow 6-9
+    # depending on alignment, and up to 6 within two seconds around a boundary).
+    assert accepted == 3 + 119 // 20
+
+
+def test_clients_are_limited_separately(db_path, clock):
+    a = make_client(db_path, clock, addr="203.0.113.1")
+    b = make_client(db_path, clock, addr="203.0.113.2")
+    for i in range(3):
+        post(a, f"a{i}", 201)
+    post(a, "a3", 429)
+    post(b, "b0", 201)
+
+
+def test_spoofed_forwarded_for_does_not_help_without_trusted_proxies(db_path, clock):
+    client = make_client(db_path, clock, proxies=0)
+    for i in range(3):
+        post(client, f"p{i}", 201, **{"X-Forwarded-For": f"198.51.100.{i}"})
+    post(client, "p3", 429, **{"X-Forwarded-For": "198.51.100.99"})
+
+
+def test_with_one_trusted_proxy_the_rightmost_entry_is_the_client(db_path, clock):
+    # All requests come from the proxy's address; the proxy appends the real client.
+    client = make_client(db_path, clock, proxies=1, addr="10.0.0.1")
+    for i in range(3):
+        post(client, f"p{i}", 201, **{"X-Forwarded-For": f"spoof-{i}, 203.0.113.5"})
+    post(client, "p3", 429, **{"X-Forwarded-For": "1.2.3.4, 203.0.113.5"})
+    post(client, "other client", 201, **{"X-Forwarded-For": "203.0.113.6"})
+
+
+def test_ipv6_clients_are_grouped_by_their_64_prefix():
+    assert client_key("2001:db8::1") == client_key("2001:db8::ffff:1234")
+    assert client_key("2001:db8::1") != client_key("2001:db8:0:1::1")
+    assert client_key("::ffff:203.0.113.5") == client_key("203.0.113.5")
+    assert len(client_key("203.0.113.5")) == 32  # a hash, never the address itself
+
+
+def test_the_limit_is_shared_by_app_instances_in_other_processes(db_path, clock):
+    client = make_client(db_path, clock, limit="3/hour")
+    for i in range(3):
+        post(client, f"p{i}", 201)
+    # A second app instance, in another process, on the same database file.
+    script = textwrap.dedent(f"""
+        import json, webtest
+        from api.app import create_app
+        from api.config import Config, RateLimit
+        config = Config(db_path={str(db_path)!r}, save_rate_limit=RateLimit.parse("3/hour"))
+        client = webtest.TestApp(create_app(config, clock=lambda: {clock.now!r}),
+                                 extra_environ={{"REMOTE_ADDR": "203.0.113.7"}})
+        resp = client.post_json("/api/prompts", {{"text": "from B"}}, expect_errors=True)
+        print(json.dumps([resp.status_int, resp.headers.get("Retry-After")]))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout
+    assert json.loads(out) == [429, "1200"]
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("20/minute", RateLimit(20, 60.0)), ("5/second", RateLimit(5, 1.0)),
+    ("100/hour", RateLimit(100, 3600.0)), (" 7 / Minutes ", RateLimit(7, 60.0)), ("off", None),
+])
+def test_rate_limit_settings_parse(value, expected):
+    assert RateLimit.parse(value) == expected
+
+
+@pytest.mark.parametrize("value", ["20", "20/day", "-1/minute", "0/minute", "x/minute"])
+def test_bad_rate_limit_settings_are_refused_clearly(value):
+    with pytest.raises(ConfigError, match="STRUCKDOWN_SAVE_RATE_LIMIT"):
+        RateLimit.parse(value)
