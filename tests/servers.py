@@ -1,0 +1,78 @@
+"""A real gunicorn, started from the project's own gunicorn.conf.py, for end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """`with Gunicorn(db_path, **env) as server:` serves the app on 127.0.0.1."""
+
+    def __init__(self, db_path: Path, workers: int = 2, **env: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith("STRUCKDOWN_") and k not in ("PORT", "DATABASE_URL")}
+        self.env.update(STRUCKDOWN_PROMPT_DB=str(db_path), WEB_CONCURRENCY=str(workers),
+                        STRUCKDOWN_SAVE_RATE_LIMIT="off", **env)
+        self.log = db_path.parent / f"gunicorn-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Gunicorn:
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        self.process = subprocess.Popen(
+            [str(gunicorn), "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{self.port}",
+             "api.wsgi:app"],
+            cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited:\n{self.log.read_text()}")
+            try:
+                if self.request("GET", "/healthz")[0] == 200:
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not become healthy:\n{self.log.read_text()}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        os.killpg(self.process.pid, sig)
+        return self.process.wait(timeout)
+
+    def request(self, method: str, path: str, body=None, headers=None):
+        """Return (status, headers, body bytes); errors are answers, not exceptions."""
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json", **(headers or {})} if data else headers
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, resp.headers, resp.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read()
+
+    def __enter__(self) -> Gunicorn:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

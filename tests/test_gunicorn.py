@@ -1,0 +1,86 @@
+"""The service under the real gunicorn configuration, as dokku runs it."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from api import store
+from api.config import Config
+
+from .servers import Gunicorn
+
+
+@pytest.fixture
+def server(tmp_path):
+    with Gunicorn(tmp_path / "prompts.db") as server:
+        yield server
+
+
+def test_concurrent_saves_through_several_workers_all_land(server, tmp_path):
+    def client(n: int) -> list[tuple[int, str, str]]:
+        out = []
+        for i in range(25):
+            text = f"client {n} save {i}\n" + "x" * (i * 40)
+            status, _, body = server.request("POST", "/api/prompts", {"text": text})
+            out.append((status, json.loads(body).get("id"), text))
+        return out
+
+    with ThreadPoolExecutor(6) as pool:
+        results = [r for batch in pool.map(client, range(6)) for r in batch]
+    assert {status for status, _, _ in results} == {201}
+    for _, prompt_id, text in results:
+        status, _, body = server.request("GET", f"/api/prompts/{prompt_id}/raw")
+        assert status == 200 and body.decode() == text
+    store.configure(Config(db_path=tmp_path / "prompts.db"))
+    assert store.get_cache_stats()["count"] == len(results)
+
+
+def test_a_chunked_request_body_is_read(server):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    body = json.dumps({"text": "sent in chunks"}).encode()
+    conn.request("POST", "/api/prompts", body=iter([body[:7], body[7:]]),
+                 headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+                 encode_chunked=True)
+    resp = conn.getresponse()
+    saved = json.loads(resp.read())
+    assert resp.status == 201
+    assert server.request("GET", f"/api/prompts/{saved['id']}/raw")[2] == b"sent in chunks"
+
+
+def test_a_huge_declared_body_is_refused_at_once(server):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.putrequest("POST", "/api/prompts")
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Content-Length", str(10 << 30))
+    conn.endheaders()
+    conn.send(b'{"text": "')
+    resp = conn.getresponse()
+    assert resp.status == 413
+    assert json.loads(resp.read())["title"] == "Prompt too large"
+
+
+def test_sigterm_shuts_down_gracefully(tmp_path):
+    server = Gunicorn(tmp_path / "prompts.db").start()
+    assert server.request("POST", "/api/prompts", {"text": "kept"})[0] == 201
+    assert server.stop() == 0
+
+
+def test_release_phase_command_creates_the_schema(tmp_path):
+    db = tmp_path / "release" / "prompts.db"
+    command = Path(sys.executable).parent / "prompt-store"
+    env = {"STRUCKDOWN_PROMPT_DB": str(db), "PATH": "/usr/bin:/bin"}
+    first = subprocess.run([str(command), "init-db"], env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert f"migrated from version 0 to {store.SCHEMA_VERSION}" in first.stdout
+    again = subprocess.run([str(command), "init-db"], env=env, capture_output=True, text=True)
+    assert "up to date" in again.stdout
+    module = subprocess.run([sys.executable, "-m", "jobs", "--db", str(db), "init-db"],
+                            capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    assert module.returncode == 0 and "up to date" in module.stdout

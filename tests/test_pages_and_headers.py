@@ -1,0 +1,141 @@
+"""The editor page, the security headers on every response, CORS, health, OpenAPI."""
+
+from __future__ import annotations
+
+import re
+
+import peewee
+import pytest
+import webtest
+
+from api import store
+from api.app import create_app
+from api.config import Config
+
+
+def test_new_prompt_page_has_an_empty_editor(client):
+    resp = client.get("/")
+    assert resp.content_type == "text/html"
+    assert 'id="current-prompt-id" value=""' in resp.text
+    assert "<textarea" in resp.text and 'src="/static/editor.js"' in resp.text
+
+
+def test_saved_prompt_page_renders_id_and_escaped_text(client, save):
+    payload = "</textarea><script>alert(1)</script>\n& \"quotes\" 'single'"
+    saved = save(payload)
+    resp = client.get(f"/p/{saved['id']}")
+    assert f'id="current-prompt-id" value="{saved["id"]}"' in resp.text
+    assert "<script>alert(1)</script>" not in resp.text
+    assert "&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in resp.text
+    textarea = re.search(r"<textarea[^>]*>\n(.*?)</textarea>", resp.text, re.S).group(1)
+    import html
+
+    assert html.unescape(textarea) == payload
+
+
+def test_a_leading_newline_survives_the_textarea(client, save):
+    saved = save("\nstarts with a blank line")
+    assert ">\n\nstarts with a blank line</textarea>" in client.get(f"/p/{saved['id']}").text
+
+
+def test_uppercase_page_ids_work(client, save):
+    saved = save("x")
+    client.get(f"/p/{saved['id'].upper()}", status=200)
+
+
+@pytest.mark.parametrize("prompt_id", ["00000000-0000-4000-8000-000000000000", "nope",
+                                       "<script>"])
+def test_unknown_page_is_a_404_page(client, prompt_id):
+    resp = client.get(f"/p/{prompt_id}", status=404)
+    assert resp.content_type == "text/html"
+    assert "Prompt not found" in resp.text and "<script>" not in resp.text
+
+
+def test_html_has_a_csp_without_inline_script(client):
+    for resp in (client.get("/"), client.get("/p/nope", status=404)):
+        csp = resp.headers["Content-Security-Policy"]
+        script_src = re.search(r"script-src ([^;]*)", csp).group(1)
+        assert "'unsafe-inline'" not in script_src and "'self'" in script_src
+        assert "frame-ancestors 'none'" in csp
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", resp.text)  # no inline script
+        assert " style=" not in resp.text and "<style" not in resp.text
+
+
+@pytest.mark.parametrize("path,status", [
+    ("/", 200), ("/api/openapi.json", 200), ("/healthz", 200), ("/static/editor.js", 200),
+    ("/api/prompts/nope", 404), ("/nothing", 404),
+])
+def test_every_response_has_the_privacy_headers(client, path, status):
+    resp = client.get(path, status=status)
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_error_responses_carry_the_headers_too(client):
+    resp = client.post("/api/prompts", b"{", headers={"Content-Type": "application/json"},
+                       status=400)
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_cors_is_off_by_default(client, save):
+    saved = save("x")
+    resp = client.get(f"/api/prompts/{saved['id']}", headers={"Origin": "https://other.example"})
+    assert "Access-Control-Allow-Origin" not in resp.headers
+
+
+def test_cors_allows_only_configured_origins(db_path):
+    config = Config(db_path=db_path, save_rate_limit=None,
+                    cors_origins=("https://playground.example",))
+    client = webtest.TestApp(create_app(config))
+    saved = client.post_json("/api/prompts", {"text": "x"}).json
+    url = f"/api/prompts/{saved['id']}"
+    allowed = client.get(url, headers={"Origin": "https://playground.example"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://playground.example"
+    other = client.get(url, headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_healthz_runs_a_real_query(client):
+    resp = client.get("/healthz")
+    assert resp.json == {"status": "ok"}
+    assert store.get_cache_stats()["count"] == 0  # the schema exists: the query ran
+
+
+def test_healthz_is_503_json_when_the_database_is_unusable(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    config = Config(db_path=blocker / "prompts.db", save_rate_limit=None)
+    client = webtest.TestApp(create_app(config))
+    resp = client.get("/healthz", status=503)
+    assert resp.json["title"] and resp.json["description"]
+
+
+def test_a_locked_database_is_503_with_retry_after(client, monkeypatch):
+    def locked(*args, **kwargs):
+        raise peewee.OperationalError("database is locked")
+
+    monkeypatch.setattr(store, "save_prompt_record", locked)
+    resp = client.post_json("/api/prompts", {"text": "x"}, status=503)
+    assert resp.headers["Retry-After"] == "1"
+    assert "Nothing was stored" in resp.json["description"]
+
+
+def test_a_full_disk_is_507(client, monkeypatch):
+    def full(*args, **kwargs):
+        raise peewee.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store, "save_prompt_record", full)
+    assert client.post_json("/api/prompts", {"text": "x"}, status=507).json["title"]
+
+
+def test_openapi_describes_every_route(app, client):
+    doc = client.get("/api/openapi.json").json
+    assert doc["openapi"].startswith("3.1")
+    documented = set(doc["paths"])
+    routes = {"/api/prompts", "/api/save-prompt", "/api/prompts/{prompt_id}",
+              "/api/prompts/{prompt_id}/raw", "/api/prompts/{prompt_id}/history",
+              "/api/prompts/{prompt_id}/diff", "/api/prompts/{prompt_id}/children",
+              "/api/stats", "/healthz", "/api/openapi.json"}
+    assert routes <= documented
+    for name in ("SaveRequest", "LegacySaveRequest"):
+        assert doc["components"]["schemas"][name]["additionalProperties"] is False
