@@ -27,19 +27,35 @@ class Gunicorn:
     def __init__(self, db_path: Path, workers: int = 2, **env: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith("STRUCKDOWN_") and k not in ("PORT", "DATABASE_URL")}
-        self.env.update(STRUCKDOWN_PROMPT_DB=str(db_path), WEB_CONCURRENCY=str(workers),
-                        STRUCKDOWN_SAVE_RATE_LIMIT="off", **env)
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("STRUCKDOWN_") and k not in ("PORT", "DATABASE_URL")
+        }
+        self.env.update(
+            STRUCKDOWN_PROMPT_DB=str(db_path),
+            WEB_CONCURRENCY=str(workers),
+            STRUCKDOWN_SAVE_RATE_LIMIT="off",
+            **env,
+        )
         self.log = db_path.parent / f"gunicorn-{self.port}.log"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Gunicorn:
         gunicorn = Path(sys.executable).parent / "gunicorn"
         self.process = subprocess.Popen(
-            [str(gunicorn), "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{self.port}",
-             "api.wsgi:app"],
-            cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            [
+                str(gunicorn),
+                "-c",
+                "gunicorn.conf.py",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "api.wsgi:app",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.monotonic() + 30
@@ -63,8 +79,9 @@ class Gunicorn:
         """Return (status, headers, body bytes); errors are answers, not exceptions."""
         data = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json", **(headers or {})} if data else headers
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers=headers or {})
+        req = urllib.request.Request(
+            self.url + path, data=data, method=method, headers=headers or {}
+        )
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 return resp.status, resp.headers, resp.read()

@@ -21,8 +21,9 @@ def test_admin_routes_do_not_exist_without_a_configured_token(db_path, path):
 
 
 @pytest.mark.parametrize("path", ADMIN_PATHS)
-@pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic dGVzdA==", "Bearer",
-                                    "test-admin-token-0123456789"])
+@pytest.mark.parametrize(
+    "header", [None, "Bearer wrong", "Basic dGVzdA==", "Bearer", "test-admin-token-0123456789"]
+)
 def test_admin_routes_need_the_right_token(client, save, path, header):
     url = path.format(id=save("private")["id"])
     headers = {"Authorization": header} if header else {}
@@ -36,8 +37,9 @@ def test_listing_is_newest_first_with_keyset_cursor(client, save, admin_headers)
     page = client.get("/api/prompts?limit=2", headers=admin_headers).json
     seen = [p["id"] for p in page["prompts"]]
     while page["next_cursor"]:
-        page = client.get(f"/api/prompts?limit=2&cursor={page['next_cursor']}",
-                          headers=admin_headers).json
+        page = client.get(
+            f"/api/prompts?limit=2&cursor={page['next_cursor']}", headers=admin_headers
+        ).json
         seen += [p["id"] for p in page["prompts"]]
     assert seen == ids[::-1]
     assert set(page["prompts"][0]) >= {"id", "parent_id", "created_at", "sha256", "summary"}
@@ -56,8 +58,11 @@ def test_children_lists_direct_descendants(client, save, admin_headers):
     save("grandchild", a["id"])
     body = client.get(f"/api/prompts/{root['id']}/children", headers=admin_headers).json
     assert [c["id"] for c in body["children"]] == [a["id"], b["id"]]
-    client.get("/api/prompts/00000000-0000-4000-8000-000000000000/children",
-               headers=admin_headers, status=404)
+    client.get(
+        "/api/prompts/00000000-0000-4000-8000-000000000000/children",
+        headers=admin_headers,
+        status=404,
+    )
 
 
 def test_stats_reports_count_and_size(client, save, admin_headers):

@@ -25,8 +25,15 @@ def _post(client, body: bytes, status: int, content_type="application/json", pat
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"{", b"not json", b'{"text": "x",}', b"\xff\xfe", b'{"text": "\\ud800"}',
-     b'{"text": "a\\udc00b"}'],
+    [
+        b"",
+        b"{",
+        b"not json",
+        b'{"text": "x",}',
+        b"\xff\xfe",
+        b'{"text": "\\ud800"}',
+        b'{"text": "a\\udc00b"}',
+    ],
 )
 def test_malformed_json_or_bad_unicode_is_400(client, body):
     _post(client, body, 400)
@@ -37,16 +44,22 @@ def test_a_body_that_is_not_an_object_is_400(client, body):
     _post(client, body, 400)
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
-                                          "multipart/form-data; boundary=x", ""])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""],
+)
 def test_anything_but_json_is_415(client, content_type):
     error = _post(client, b'{"text": "x"}', 415, content_type=content_type)
     assert "application/json" in error["description"]
 
 
 def test_json_with_a_charset_parameter_is_fine(client):
-    client.post("/api/prompts", b'{"text": "x"}',
-                headers={"Content-Type": "application/json; charset=utf-8"}, status=201)
+    client.post(
+        "/api/prompts",
+        b'{"text": "x"}',
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        status=201,
+    )
 
 
 @pytest.mark.parametrize("field", ["inputs", "outputs", "model", "response", "variables"])
@@ -66,8 +79,10 @@ def test_every_unknown_field_is_named(client):
     assert "inputs, outputs" in _post(client, body, 400)["description"]
 
 
-@pytest.mark.parametrize("body", [{}, {"parent_id": UNKNOWN}, {"text": 1}, {"text": None},
-                                  {"text": ["x"]}, {"text": {"a": 1}}])
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"parent_id": UNKNOWN}, {"text": 1}, {"text": None}, {"text": ["x"]}, {"text": {"a": 1}}],
+)
 def test_missing_or_non_string_text_is_400(client, body):
     _post(client, json.dumps(body).encode(), 400)
 
@@ -116,9 +131,15 @@ def test_a_body_far_over_the_limit_is_refused_without_reading_it(app):
             return b" " * (size if size and size > 0 else 1 << 20)
 
     environ = {
-        "REQUEST_METHOD": "POST", "PATH_INFO": "/api/prompts", "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80", "wsgi.url_scheme": "http", "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(1 << 40), "wsgi.input": Endless(), "wsgi.errors": None,
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/api/prompts",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(1 << 40),
+        "wsgi.input": Endless(),
+        "wsgi.errors": None,
     }
     statuses = []
     body = b"".join(app(environ, lambda status, headers: statuses.append(status)))
@@ -129,8 +150,12 @@ def test_a_body_far_over_the_limit_is_refused_without_reading_it(app):
 
 def test_a_chunked_body_over_the_limit_is_cut_off(app):
     environ = {
-        "REQUEST_METHOD": "POST", "PATH_INFO": "/api/prompts", "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80", "wsgi.url_scheme": "http", "CONTENT_TYPE": "application/json",
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/api/prompts",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "CONTENT_TYPE": "application/json",
         "wsgi.input": __import__("io").BytesIO(b'{"text": "' + b"x" * (5 << 20) + b'"}'),
         "wsgi.errors": None,
     }
@@ -139,11 +164,19 @@ def test_a_chunked_body_over_the_limit_is_cut_off(app):
     assert statuses[0].startswith("413")
 
 
-@pytest.mark.parametrize("path", ["/api/prompts/not-a-uuid", "/api/prompts/123/raw",
-                                  "/api/prompts/x/history", "/api/prompts/x/diff",
-                                  f"/api/prompts/{UNKNOWN}", f"/api/prompts/{UNKNOWN}/raw",
-                                  f"/api/prompts/{UNKNOWN}/history",
-                                  f"/api/prompts/{UNKNOWN}/diff"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/prompts/not-a-uuid",
+        "/api/prompts/123/raw",
+        "/api/prompts/x/history",
+        "/api/prompts/x/diff",
+        f"/api/prompts/{UNKNOWN}",
+        f"/api/prompts/{UNKNOWN}/raw",
+        f"/api/prompts/{UNKNOWN}/history",
+        f"/api/prompts/{UNKNOWN}/diff",
+    ],
+)
 def test_unknown_or_malformed_ids_are_404(client, path):
     error = client.get(path, status=404).json
     assert error["title"] == "Prompt not found"
@@ -161,9 +194,16 @@ def test_malformed_path_id_is_404_without_a_query(client):
     assert statements == []
 
 
-@pytest.mark.parametrize("method,path", [("put", "/api/prompts"), ("delete", "/api/prompts"),
-                                         ("post", f"/api/prompts/{UNKNOWN}"),
-                                         ("put", "/healthz"), ("post", "/api/stats")])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("put", "/api/prompts"),
+        ("delete", "/api/prompts"),
+        ("post", f"/api/prompts/{UNKNOWN}"),
+        ("put", "/healthz"),
+        ("post", "/api/stats"),
+    ],
+)
 def test_wrong_method_is_405_json(client, method, path):
     resp = getattr(client, method)(path, status=405)
     assert resp.json["title"] and resp.json["description"]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+
 def test_load_returns_text_and_metadata(client, save):
     saved = save("Hello {{ name }}")
     body = client.get(f"/api/prompts/{saved['id']}").json
-    assert body == {"id": saved["id"], "text": "Hello {{ name }}", "parent_id": None,
-                    "created_at": saved["created_at"], "sha256": saved["sha256"]}
+    assert body == {
+        "id": saved["id"],
+        "text": "Hello {{ name }}",
+        "parent_id": None,
+        "created_at": saved["created_at"],
+        "sha256": saved["sha256"],
+    }
 
 
 def test_created_at_is_iso_8601_utc_with_offset(save):
@@ -44,8 +50,11 @@ def test_raw_is_exact_plain_text_with_nosniff(client, save):
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.body == text.encode("utf-8")
     assert resp.headers["ETag"] != client.get(f"/api/prompts/{saved['id']}").headers["ETag"]
-    client.get(f"/api/prompts/{saved['id']}/raw",
-               headers={"If-None-Match": resp.headers["ETag"]}, status=304)
+    client.get(
+        f"/api/prompts/{saved['id']}/raw",
+        headers={"If-None-Match": resp.headers["ETag"]},
+        status=304,
+    )
 
 
 def _chain(save, length):

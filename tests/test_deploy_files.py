@@ -57,8 +57,11 @@ def test_app_json_cron_commands_have_no_shell_operators():
 def test_requirements_pin_every_runtime_dependency():
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     names = {re.split(r"[<>=!~ ]", d, maxsplit=1)[0].lower() for d in declared}
-    lines = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
-             if line and not line.startswith("#")]
+    lines = [
+        line
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
     pins = {line.split("==")[0].lower() for line in lines if "==" in line}
     assert names <= pins
     assert "." in lines  # installs the project: the prompt-store command

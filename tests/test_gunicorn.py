@@ -45,9 +45,13 @@ def test_concurrent_saves_through_several_workers_all_land(server, tmp_path):
 def test_a_chunked_request_body_is_read(server):
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     body = json.dumps({"text": "sent in chunks"}).encode()
-    conn.request("POST", "/api/prompts", body=iter([body[:7], body[7:]]),
-                 headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
-                 encode_chunked=True)
+    conn.request(
+        "POST",
+        "/api/prompts",
+        body=iter([body[:7], body[7:]]),
+        headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        encode_chunked=True,
+    )
     resp = conn.getresponse()
     saved = json.loads(resp.read())
     assert resp.status == 201
@@ -81,6 +85,10 @@ def test_release_phase_command_creates_the_schema(tmp_path):
     assert f"migrated from version 0 to {store.SCHEMA_VERSION}" in first.stdout
     again = subprocess.run([str(command), "init-db"], env=env, capture_output=True, text=True)
     assert "up to date" in again.stdout
-    module = subprocess.run([sys.executable, "-m", "jobs", "--db", str(db), "init-db"],
-                            capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    module = subprocess.run(
+        [sys.executable, "-m", "jobs", "--db", str(db), "init-db"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
     assert module.returncode == 0 and "up to date" in module.stdout

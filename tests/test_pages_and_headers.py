@@ -43,8 +43,7 @@ def test_uppercase_page_ids_work(client, save):
     client.get(f"/p/{saved['id'].upper()}", status=200)
 
 
-@pytest.mark.parametrize("prompt_id", ["00000000-0000-4000-8000-000000000000", "nope",
-                                       "<script>"])
+@pytest.mark.parametrize("prompt_id", ["00000000-0000-4000-8000-000000000000", "nope", "<script>"])
 def test_unknown_page_is_a_404_page(client, prompt_id):
     resp = client.get(f"/p/{prompt_id}", status=404)
     assert resp.content_type == "text/html"
@@ -61,10 +60,17 @@ def test_html_has_a_csp_without_inline_script(client):
         assert " style=" not in resp.text and "<style" not in resp.text
 
 
-@pytest.mark.parametrize("path,status", [
-    ("/", 200), ("/api/openapi.json", 200), ("/healthz", 200), ("/static/editor.js", 200),
-    ("/api/prompts/nope", 404), ("/nothing", 404),
-])
+@pytest.mark.parametrize(
+    "path,status",
+    [
+        ("/", 200),
+        ("/api/openapi.json", 200),
+        ("/healthz", 200),
+        ("/static/editor.js", 200),
+        ("/api/prompts/nope", 404),
+        ("/nothing", 404),
+    ],
+)
 def test_every_response_has_the_privacy_headers(client, path, status):
     resp = client.get(path, status=status)
     assert resp.headers["Referrer-Policy"] == "no-referrer"
@@ -72,8 +78,9 @@ def test_every_response_has_the_privacy_headers(client, path, status):
 
 
 def test_error_responses_carry_the_headers_too(client):
-    resp = client.post("/api/prompts", b"{", headers={"Content-Type": "application/json"},
-                       status=400)
+    resp = client.post(
+        "/api/prompts", b"{", headers={"Content-Type": "application/json"}, status=400
+    )
     assert resp.headers["Referrer-Policy"] == "no-referrer"
 
 
@@ -84,8 +91,9 @@ def test_cors_is_off_by_default(client, save):
 
 
 def test_cors_allows_only_configured_origins(db_path):
-    config = Config(db_path=db_path, save_rate_limit=None,
-                    cors_origins=("https://playground.example",))
+    config = Config(
+        db_path=db_path, save_rate_limit=None, cors_origins=("https://playground.example",)
+    )
     client = webtest.TestApp(create_app(config))
     saved = client.post_json("/api/prompts", {"text": "x"}).json
     url = f"/api/prompts/{saved['id']}"
@@ -132,10 +140,18 @@ def test_openapi_describes_every_route(app, client):
     doc = client.get("/api/openapi.json").json
     assert doc["openapi"].startswith("3.1")
     documented = set(doc["paths"])
-    routes = {"/api/prompts", "/api/save-prompt", "/api/prompts/{prompt_id}",
-              "/api/prompts/{prompt_id}/raw", "/api/prompts/{prompt_id}/history",
-              "/api/prompts/{prompt_id}/diff", "/api/prompts/{prompt_id}/children",
-              "/api/stats", "/healthz", "/api/openapi.json"}
+    routes = {
+        "/api/prompts",
+        "/api/save-prompt",
+        "/api/prompts/{prompt_id}",
+        "/api/prompts/{prompt_id}/raw",
+        "/api/prompts/{prompt_id}/history",
+        "/api/prompts/{prompt_id}/diff",
+        "/api/prompts/{prompt_id}/children",
+        "/api/stats",
+        "/healthz",
+        "/api/openapi.json",
+    }
     assert routes <= documented
     for name in ("SaveRequest", "LegacySaveRequest"):
         assert doc["components"]["schemas"][name]["additionalProperties"] is False

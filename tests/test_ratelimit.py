@@ -29,8 +29,9 @@ def clock():
 
 
 def make_client(db_path, clock, limit="3/minute", proxies=0, addr="203.0.113.7"):
-    config = Config(db_path=db_path, save_rate_limit=RateLimit.parse(limit),
-                    trusted_proxies=proxies)
+    config = Config(
+        db_path=db_path, save_rate_limit=RateLimit.parse(limit), trusted_proxies=proxies
+    )
     return webtest.TestApp(create_app(config, clock=clock), extra_environ={"REMOTE_ADDR": addr})
 
 
@@ -60,8 +61,7 @@ def test_idempotent_saves_count_too(db_path, clock):
 def test_requests_refused_as_malformed_do_not_count(db_path, clock):
     client = make_client(db_path, clock)
     for _ in range(5):
-        client.post("/api/prompts", b"{", headers={"Content-Type": "application/json"},
-                    status=400)
+        client.post("/api/prompts", b"{", headers={"Content-Type": "application/json"}, status=400)
     for i in range(3):
         post(client, f"p{i}", 201)
 
@@ -91,8 +91,10 @@ def test_no_window_boundary_lets_a_double_burst_through(db_path, clock):
     accepted = 0
     for step in range(120):  # two minutes, a request every second
         clock.now += 1
-        accepted += client.post_json("/api/prompts", {"text": f"t{step}"},
-                                     expect_errors=True).status_int == 201
+        accepted += (
+            client.post_json("/api/prompts", {"text": f"t{step}"}, expect_errors=True).status_int
+            == 201
+        )
     # 3 at once, then one per 20 s: 3 + 119 // 20 = 8 (a fixed window would allow 6-9
     # depending on alignment, and up to 6 within two seconds around a boundary).
     assert accepted == 3 + 119 // 20
@@ -145,15 +147,22 @@ def test_the_limit_is_shared_by_app_instances_in_other_processes(db_path, clock)
         resp = client.post_json("/api/prompts", {{"text": "from B"}}, expect_errors=True)
         print(json.dumps([resp.status_int, resp.headers.get("Retry-After")]))
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
     assert json.loads(out) == [429, "1200"]
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("20/minute", RateLimit(20, 60.0)), ("5/second", RateLimit(5, 1.0)),
-    ("100/hour", RateLimit(100, 3600.0)), (" 7 / Minutes ", RateLimit(7, 60.0)), ("off", None),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("20/minute", RateLimit(20, 60.0)),
+        ("5/second", RateLimit(5, 1.0)),
+        ("100/hour", RateLimit(100, 3600.0)),
+        (" 7 / Minutes ", RateLimit(7, 60.0)),
+        ("off", None),
+    ],
+)
 def test_rate_limit_settings_parse(value, expected):
     assert RateLimit.parse(value) == expected
 
