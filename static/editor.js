@@ -1,102 +1,331 @@
-// prompt-store editor: save with lineage, share, keep the URL on the shown version.
+// prompt-store editor: save with lineage, share, browse history and diffs; never lose text.
+// User text only ever reaches the page through .value and .textContent.
 "use strict";
 
-const state = { currentPromptId: "", savedText: "" };
+const state = { currentPromptId: "", savedText: "", saving: false, older: null, draftTimer: 0 };
+const DRAFT_PREFIX = "prompt-store:draft:";
 
-// -- helpers ------------------------------------------------------------------
+// -- helpers --------------------------------------------------------------------
 function $(selector) {
   return document.querySelector(selector);
 }
 
-function setStatus(message) {
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function setStatus(message, kind) {
   $("#status").textContent = message;
+  $("#status").className = kind || "";
 }
 
-function shareUrl(id) {
-  return new URL("/p/" + id, window.location.origin).href;
+function kib(bytes) {
+  return Number((bytes / 1024).toFixed(2)) + " KiB";
 }
 
-// -- saving ---------------------------------------------------------------------
+function clock(date) {
+  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+function firstLine(text) {
+  const line = text.split("\n").find((candidate) => candidate.trim());
+  return line ? line.trim().slice(0, 60) : "";
+}
+
+function idFromPath() {
+  const match = window.location.pathname.match(/^\/p\/([^/]+)$/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+// -- unsaved changes: a marker, the tab title, a draft that survives reloads ------
+function isDirty() {
+  return $("#editor").value !== state.savedText;
+}
+
+function showDirty() {
+  const dirty = isDirty();
+  $("#dirty").hidden = !dirty;
+  const name = firstLine(state.savedText) || "New prompt";
+  document.title = (dirty ? "● " : "") + name + " · prompt-store";
+}
+
+function draftKey(id) {
+  return DRAFT_PREFIX + (id || "new");
+}
+
+function writeDraft() {
+  clearTimeout(state.draftTimer);
+  const key = draftKey(state.currentPromptId);
+  try {
+    if (isDirty()) localStorage.setItem(key, $("#editor").value);
+    else localStorage.removeItem(key);
+  } catch (error) {
+    // Storage full or disabled: the beforeunload warning still guards the text.
+  }
+}
+
+function dropDraft(id) {
+  try {
+    localStorage.removeItem(draftKey(id));
+  } catch (error) {
+    // Nothing stored, nothing to drop.
+  }
+}
+
+function restoreDraft() {
+  let draft = null;
+  try {
+    draft = localStorage.getItem(draftKey(state.currentPromptId));
+  } catch (error) {
+    return false;
+  }
+  if (draft === null || draft === state.savedText) return false;
+  $("#editor").value = draft;
+  setStatus("Restored your unsaved draft. Save to keep it.");
+  return true;
+}
+
+function onEdit() {
+  showDirty();
+  clearTimeout(state.draftTimer);
+  state.draftTimer = setTimeout(writeDraft, 300);
+}
+
+function onBeforeUnload(event) {
+  writeDraft();
+  if (isDirty()) {
+    event.preventDefault();
+    event.returnValue = "";
+  }
+}
+
+// -- saving: {text, parent_id} to the API; errors keep the text in the editor -----
+function notSaved(reason) {
+  setStatus("Not saved: " + reason + " Your text is still here.", "error");
+}
+
+function tooLarge(size, limit) {
+  notSaved(`the prompt is ${kib(size)} of UTF-8; the limit is ${kib(limit)}. Shorten it and save again.`);
+}
+
+function retryHint(response) {
+  const header = response.headers.get("Retry-After") || "";
+  const seconds = /^\d+$/.test(header) ? Number(header)
+    : Math.ceil((Date.parse(header) - Date.now()) / 1000);
+  if (!(seconds > 0)) return "Try again shortly.";
+  const at = clock(new Date(Date.now() + seconds * 1000));
+  return `Try again in ${seconds} second${seconds === 1 ? "" : "s"} (at ${at}).`;
+}
+
+async function explainFailure(response, size, limit) {
+  if (response.status === 429) return notSaved("too many saves. " + retryHint(response));
+  const data = await response.json().catch(() => ({}));
+  if (response.status === 413) {
+    // The server's limit wins over the page's (a proxy may be stricter still).
+    return data.description ? notSaved(data.description + " Shorten it and save again.")
+      : tooLarge(size, limit);
+  }
+  notSaved(data.description || data.title || `the server answered ${response.status}.`);
+}
+
 async function save() {
   const text = $("#editor").value;
   const limit = Number($("#max-bytes").value);
-  if (new TextEncoder().encode(text).length > limit) {
-    setStatus("Too large to save: the limit is " + limit / 1024 + " KiB.");
-    return;
+  const size = new TextEncoder().encode(text).length;
+  if (state.saving) return;
+  if (!text.trim()) return setStatus("Nothing to save yet: write a prompt first.", "error");
+  if (size > limit) return tooLarge(size, limit);
+  state.saving = true;
+  setStatus("Saving…");
+  try {
+    await send(text, size, limit);
+  } finally {
+    state.saving = false;
   }
-  const body = { text: text };
-  if (state.currentPromptId) body.parent_id = state.currentPromptId;
-  let response;
+}
+
+async function send(text, size, limit) {
+  let response, data;
   try {
     response = await fetch("/api/prompts", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
+      body: JSON.stringify({ text: text, parent_id: state.currentPromptId || null }),
     });
+    if (response.ok) data = await response.json();
   } catch (error) {
-    setStatus("Not saved: the network is unreachable. Your text is still here.");
+    notSaved("the server could not be reached; check your connection and save again.");
     return;
   }
-  const data = await response.json();
-  if (!response.ok) {
-    setStatus("Not saved: " + (data.description || data.title));
-    return;
-  }
-  state.savedText = text;
-  if (data.id === state.currentPromptId) {
-    setStatus("No changes");
-    return;
-  }
-  showVersion(data.id, true);
-  setStatus("Saved " + new Date().toLocaleTimeString());
+  if (!response.ok) return explainFailure(response, size, limit);
+  saved(data, text, response.status === 201);
 }
 
-function showVersion(id, push) {
+function saved(data, text, created) {
+  const previousId = state.currentPromptId;
+  state.savedText = text;
+  dropDraft(previousId);
+  if (data.id === previousId) {
+    setStatus("No changes: this version is already saved.");
+  } else {
+    history.pushState({ id: data.id }, "", "/p/" + data.id);
+    showVersion(data.id);
+    setStatus(created ? "Saved at " + clock(new Date()) : "Already saved as this version.");
+  }
+  writeDraft(); // keeps anything typed while the save was on its way
+  showDirty();
+}
+
+// -- versions: the hidden field, the URL, Back/Forward ----------------------------
+function showVersion(id) {
   state.currentPromptId = id;
   $("#current-prompt-id").value = id;
   $("#copy-link").hidden = !id;
-  if (push) history.pushState({ id: id }, "", "/p/" + id);
+  showDirty();
+  loadHistory(id);
+  if (!$("#diff-view").hidden) loadDiff(id);
 }
 
-// -- sharing --------------------------------------------------------------------
-async function copyLink() {
-  try {
-    await navigator.clipboard.writeText(shareUrl(state.currentPromptId));
-    setStatus("Link copied");
-  } catch (error) {
-    setStatus("Copy this link: " + shareUrl(state.currentPromptId));
-  }
-}
-
-// -- navigation -----------------------------------------------------------------
 async function onPopState(event) {
-  const id = (event.state && event.state.id) || "";
-  if (!id) {
-    showVersion("", false);
-    $("#editor").value = "";
-    return;
+  const id = (event.state && event.state.id) || idFromPath();
+  writeDraft(); // the version being left keeps its unsaved edits
+  let text = "";
+  if (id) {
+    let response;
+    try {
+      response = await fetch("/api/prompts/" + encodeURIComponent(id) + "/raw");
+    } catch (error) {
+      setStatus("Could not load that version: the server could not be reached.", "error");
+      return;
+    }
+    if (!response.ok) return window.location.reload(); // let the server explain
+    text = await response.text();
   }
-  const response = await fetch("/api/prompts/" + id + "/raw");
-  if (!response.ok) {
-    setStatus("That version could not be loaded.");
-    return;
-  }
-  const text = await response.text();
+  if (id !== ((history.state && history.state.id) || idFromPath())) return; // moved on
   $("#editor").value = text;
-  state.savedText = text;
-  showVersion(id, false);
+  state.savedText = $("#editor").value;
+  state.currentPromptId = id;
+  if (!restoreDraft()) setStatus(id ? "Saved version" : "New prompt");
+  showVersion(id);
 }
 
-// -- start ------------------------------------------------------------------------
+// -- sharing ------------------------------------------------------------------------
+async function copyLink() {
+  const url = new URL("/p/" + state.currentPromptId, window.location.origin).href;
+  try {
+    await navigator.clipboard.writeText(url);
+    setStatus("Link copied. Anyone with it can read this version.");
+  } catch (error) {
+    setStatus("Copy this link: " + url);
+  }
+}
+
+// -- history: the ancestors of the shown version, nearest first ---------------------
+function historyItem(entry) {
+  const item = element("li", entry.removed ? "removed" : "");
+  const row = entry.removed ? element("span") : element("a");
+  const date = new Date(entry.created_at);
+  const when = element("time", "", isNaN(date) ? entry.created_at
+    : date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" }));
+  when.dateTime = entry.created_at;
+  if (entry.removed) {
+    row.append(element("span", "summary", "Removed"), when);
+  } else {
+    row.href = "/p/" + encodeURIComponent(entry.id);
+    row.append(element("span", "summary", entry.summary || "(blank first line)"), when);
+  }
+  item.append(row);
+  return item;
+}
+
+async function loadHistory(id, more) {
+  const list = $("#history");
+  if (!more) {
+    list.replaceChildren();
+    $("#older").hidden = true;
+    $("#show-diff").hidden = true;
+  }
+  if (!id) {
+    $("#history-note").textContent = "Not saved yet: earlier versions are listed here once you save.";
+    return;
+  }
+  let data;
+  try {
+    const response = await fetch(more || "/api/prompts/" + encodeURIComponent(id) + "/history");
+    if (!response.ok) throw new Error(String(response.status));
+    data = await response.json();
+  } catch (error) {
+    if (id === state.currentPromptId) $("#history-note").textContent = "History could not be loaded.";
+    return;
+  }
+  if (id !== state.currentPromptId) return; // another version is shown by now
+  list.append(...data.ancestors.map(historyItem));
+  state.older = data.next;
+  $("#older").hidden = !data.next;
+  $("#show-diff").hidden = list.children.length === 0;
+  if (list.children.length === 0) closeDiff();
+  $("#history-note").textContent = list.children.length
+    ? "Earlier versions, newest first." : "This is the first version.";
+}
+
+// -- diff with parent: the unified diff, added and removed lines coloured ------------
+function diffLine(line) {
+  if (line.startsWith("+")) return element("ins", "", line);
+  if (line.startsWith("-")) return element("del", "", line);
+  return element("span", line.startsWith("@@") ? "hunk" : line.startsWith("\\") ? "note" : "", line);
+}
+
+async function loadDiff(id) {
+  $("#diff").replaceChildren();
+  $("#diff-summary").textContent = "Loading…";
+  let data;
+  try {
+    const response = await fetch("/api/prompts/" + encodeURIComponent(id) + "/diff");
+    data = await response.json();
+    if (!response.ok) throw new Error(data.description || data.title);
+  } catch (error) {
+    if (id === state.currentPromptId) $("#diff-summary").textContent = "No diff: " + error.message;
+    return;
+  }
+  if (id !== state.currentPromptId) return;
+  const lines = data.diff.split("\n").slice(2).filter(Boolean); // no ---/+++ header
+  $("#diff-summary").textContent = `This version against its parent: ${data.added} added, ` +
+    `${data.removed} removed.`;
+  $("#diff").append(...lines.map(diffLine));
+}
+
+function closeDiff() {
+  $("#diff-view").hidden = true;
+  $("#show-diff").setAttribute("aria-expanded", "false");
+}
+
+function toggleDiff() {
+  if (!$("#diff-view").hidden) return closeDiff();
+  $("#diff-view").hidden = false;
+  $("#show-diff").setAttribute("aria-expanded", "true");
+  loadDiff(state.currentPromptId);
+}
+
+// -- start --------------------------------------------------------------------------
 function start() {
   state.currentPromptId = $("#current-prompt-id").value;
   state.savedText = $("#editor").value;
   history.replaceState({ id: state.currentPromptId }, "");
+  $("#hint").textContent += " · up to " + kib(Number($("#max-bytes").value));
+  restoreDraft();
+  showVersion(state.currentPromptId);
+  $("#editor").addEventListener("input", onEdit);
   $("#save").addEventListener("click", save);
   $("#copy-link").addEventListener("click", copyLink);
+  $("#show-diff").addEventListener("click", toggleDiff);
+  $("#older").addEventListener("click", () => loadHistory(state.currentPromptId, state.older));
   window.addEventListener("popstate", onPopState);
+  window.addEventListener("beforeunload", onBeforeUnload);
   document.addEventListener("keydown", (event) => {
-    if ((event.ctrlKey || event.metaKey) && event.key === "s") {
+    if ((event.ctrlKey || event.metaKey) && (event.key || "").toLowerCase() === "s") {
       event.preventDefault();
       save();
     }
