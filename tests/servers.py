@@ -24,7 +24,8 @@ def free_port() -> int:
 class Gunicorn:
     """`with Gunicorn(db_path, **env) as server:` serves the app on 127.0.0.1."""
 
-    def __init__(self, db_path: Path, workers: int = 2, **env: str):
+    def __init__(self, db_path: Path, workers: int = 2, app: str = "api.wsgi:app", **env: str):
+        self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -33,13 +34,16 @@ class Gunicorn:
             if not k.startswith("STRUCKDOWN_") and k not in ("PORT", "DATABASE_URL")
         }
         self.env.update(
-            STRUCKDOWN_PROMPT_DB=str(db_path),
-            WEB_CONCURRENCY=str(workers),
-            STRUCKDOWN_SAVE_RATE_LIMIT="off",
-            **env,
+            {
+                "STRUCKDOWN_PROMPT_DB": str(db_path),
+                "WEB_CONCURRENCY": str(workers),
+                "STRUCKDOWN_SAVE_RATE_LIMIT": "off",
+                **env,
+            }
         )
         self.log = db_path.parent / f"gunicorn-{self.port}.log"
         self.process: subprocess.Popen | None = None
+        self.health_path = "/healthz" if app == "api.wsgi:app" else "/"
 
     def start(self) -> Gunicorn:
         gunicorn = Path(sys.executable).parent / "gunicorn"
@@ -63,7 +67,7 @@ class Gunicorn:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited:\n{self.log.read_text()}")
             try:
-                if self.request("GET", "/healthz")[0] == 200:
+                if self.request("GET", self.health_path)[0] == 200:
                     return self
             except OSError:
                 time.sleep(0.1)

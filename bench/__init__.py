@@ -1,0 +1,1 @@
+"""Benchmarks: the service against a bare WSGI ceiling and the flat files it replaces."""

@@ -1,0 +1,171 @@
+"""python -m bench: the service against a bare WSGI ceiling and the flat-file store.
+
+Prints req/s and p50/p99 per scenario, each as a ratio to the ceiling measured in
+alternating rounds (ceiling, service, ceiling, ...), and function-level ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.servers import Gunicorn
+
+from . import functions, load
+from .seed import seed
+
+TARGETS = {"load JSON by id": 0.70, "save": 0.40, "history of 100": 0.40}
+LIFTED_RATE_LIMIT = "1000000000/second"  # limiter still runs on every save
+
+
+def _median(rows: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in rows)
+
+
+def _machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"{datetime.now(UTC):%Y-%m-%d}"
+    )
+
+
+def _alternate(ceiling: Gunicorn, service: Gunicorn, lua: str, args: list[str], opts) -> dict:
+    bare = load.script("fixed", PATH="/")
+    pairs = []
+    for _ in range(opts.rounds):
+        c = load.run_wrk(ceiling.url, bare, [], opts.duration, opts.connections, opts.threads)
+        s = load.run_wrk(service.url, lua, args, opts.duration, opts.connections, opts.threads)
+        pairs.append((c, s))
+    svc = [s for _, s in pairs]
+    return {
+        "rps": _median(svc, "rps"),
+        "p50": _median(svc, "p50_ms"),
+        "p99": _median(svc, "p99_ms"),
+        "errors": sum(s["errors"] for s in svc),
+        "ceiling": statistics.median(c["rps"] for c, _ in pairs),
+        "ratio": statistics.median(s["rps"] / c["rps"] for c, s in pairs),
+    }
+
+
+def http_table(work: Path, opts) -> None:
+    seeded = seed(work / "prompts.db", opts.prompts)
+    ids_file = work / "ids.txt"
+    ids_file.write_text("\n".join(seeded["ids"]) + "\n")
+    scenarios = [
+        ("load JSON by id", load.script("random_id", SUFFIX=""), [str(ids_file)]),
+        ("load raw", load.script("random_id", SUFFIX="/raw"), [str(ids_file)]),
+        ("save", load.script("save"), []),
+        (
+            "history of 100",
+            load.script("fixed", PATH=f"/api/prompts/{seeded['chain_tip']}/history"),
+            [],
+        ),
+        ("editor page", load.script("fixed", PATH=f"/p/{seeded['ids'][0]}"), []),
+    ]
+    print(
+        f"\nHTTP: wrk -t{opts.threads} -c{opts.connections} -d{opts.duration}s, "
+        f"{opts.rounds} alternating rounds, {opts.prompts:,} prompts of ~2 KB, "
+        f"gunicorn.conf.py (WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')})"
+    )
+    print(
+        f"{'scenario':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ceiling':>10}"
+        f"{'ratio':>8}{'target':>8}  errors"
+    )
+    with (
+        Gunicorn(work / "bare.db", app="bench.bare:app") as ceiling,
+        Gunicorn(work / "prompts.db", STRUCKDOWN_SAVE_RATE_LIMIT=LIFTED_RATE_LIMIT) as service,
+    ):
+        for name, lua, args in scenarios:
+            row = _alternate(ceiling, service, lua, args, opts)
+            target = TARGETS.get(name)
+            met = target is not None and row["ratio"] >= target
+            verdict = "" if target is None else f"≥{target:.2f} {'met' if met else 'MISSED'}"
+            print(
+                f"{name:<18}{row['rps']:>9.0f}{row['p50']:>9.2f}{row['p99']:>9.2f}"
+                f"{row['ceiling']:>10.0f}{row['ratio']:>8.2f}  {verdict:<12} {row['errors']}"
+            )
+
+
+def large_table(work: Path, opts) -> None:
+    small = seed(work / "small.db", 10_000)
+    large = seed(work / "large.db", opts.large)
+    print(f"\nScale: load JSON by random id, {opts.large:,} prompts vs 10,000, alternating")
+    small_ids, large_ids = work / "small-ids.txt", work / "large-ids.txt"
+    small_ids.write_text("\n".join(small["ids"]) + "\n")
+    large_ids.write_text("\n".join(large["ids"]) + "\n")
+    lua = load.script("random_id", SUFFIX="")
+    with Gunicorn(work / "small.db") as a, Gunicorn(work / "large.db") as b:
+        pairs = [
+            (
+                load.run_wrk(
+                    a.url, lua, [str(small_ids)], opts.duration, opts.connections, opts.threads
+                ),
+                load.run_wrk(
+                    b.url, lua, [str(large_ids)], opts.duration, opts.connections, opts.threads
+                ),
+            )
+            for _ in range(opts.rounds)
+        ]
+    ratio = statistics.median(b["rps"] / a["rps"] for a, b in pairs)
+    print(
+        f"10k: {statistics.median(a['rps'] for a, _ in pairs):.0f} req/s  "
+        f"{opts.large:,}: {statistics.median(b['rps'] for _, b in pairs):.0f} req/s  "
+        f"ratio {ratio:.2f} (target within 10%: {'met' if ratio >= 0.9 else 'MISSED'})"
+    )
+
+
+def function_table(opts) -> None:
+    print(f"\nFunctions: {opts.calls} calls a round, {opts.rounds} alternating rounds, ~2 KB text")
+    print(f"{'function':<14}{'store µs':>10}{'flat µs':>10}{'store speed vs flat':>22}")
+    for row in functions.compare(calls=opts.calls, rounds=max(opts.rounds, 3)):
+        print(
+            f"{row['name']:<14}{row['store_us']:>10.1f}{row['flat_us']:>10.1f}"
+            f"{row['speedup']:>21.2f}×"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--prompts", type=int, default=10_000, help="prompts to seed")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per figure")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--calls", type=int, default=2000, help="calls per function round")
+    parser.add_argument(
+        "--large",
+        type=int,
+        default=0,
+        help="also compare load by id at this many prompts (e.g. 1000000)",
+    )
+    parser.add_argument("--only", choices=["http", "functions", "large"], help="one table")
+    opts = parser.parse_args()
+    if opts.only in (None, "http", "large") and not load.wrk_available():
+        sys.exit("wrk is needed for the HTTP figures: apt-get install wrk")
+    print(_machine())
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        if opts.only in (None, "functions"):
+            function_table(opts)
+        if opts.only in (None, "http"):
+            http_table(work, opts)
+        if opts.large and opts.only in (None, "large"):
+            large_table(work, opts)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Seed a benchmark database through the store's bulk path."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from api import store
+from api.config import Config
+
+FILLER = (
+    "You are a careful assistant. Read {{ document }} and answer in [[summary]].\n"
+    "Keep names exact, quote numbers as written, and say when the text is silent.\n"
+)
+
+
+def prompt_text(n: int, size: int = 2048) -> str:
+    """A distinct prompt of about `size` bytes."""
+    head = f"Prompt {n}: {uuid.UUID(int=n)}\n"
+    return head + (FILLER * (size // len(FILLER) + 1))[: size - len(head)]
+
+
+def seed(db_path: Path, count: int, chain_depth: int = 100, batch: int = 10_000) -> dict:
+    """Store `count` roots plus a chain `chain_depth` deep; return sample ids and the tip."""
+    store.configure(Config(db_path=db_path, save_rate_limit=None))
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ids: list[str] = []
+
+    def rows(first: int, last: int):
+        for n in range(first, last):
+            prompt_id = str(uuid.uuid4())
+            if len(ids) < 100_000:
+                ids.append(prompt_id)
+            created = (start + timedelta(microseconds=n)).isoformat(timespec="microseconds")
+            yield prompt_id, None, prompt_text(n), created
+
+    show = sys.stderr.isatty()
+    with click.progressbar(
+        length=count, label=f"seeding {count:,} prompts", file=sys.stderr, hidden=not show
+    ) as bar:
+        for first in range(0, count, batch):
+            last = min(count, first + batch)
+            store.insert_prompts(rows(first, last))
+            bar.update(last - first)
+    chain = [store.save_prompt("chain 0")[0]]
+    for depth in range(1, chain_depth + 1):
+        chain.append(store.save_prompt(f"chain {depth}\n{FILLER}", chain[-1])[0])
+    store.close()
+    return {"ids": ids, "chain_tip": chain[-1]}
