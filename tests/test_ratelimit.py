@@ -171,3 +171,13 @@ def test_rate_limit_settings_parse(value, expected):
 def test_bad_rate_limit_settings_are_refused_clearly(value):
     with pytest.raises(ConfigError, match="STRUCKDOWN_SAVE_RATE_LIMIT"):
         RateLimit.parse(value)
+
+
+def test_a_save_the_store_refuses_is_not_counted(db_path, clock):
+    client = make_client(db_path, clock)
+    unknown = "00000000-0000-4000-8000-000000000000"
+    for _ in range(5):
+        client.post_json("/api/prompts", {"text": "x", "parent_id": unknown}, status=422)
+    for i in range(3):
+        post(client, f"p{i}", 201)
+    post(client, "p3", 429)
