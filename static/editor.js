@@ -56,32 +56,23 @@ function draftKey(id) {
   return DRAFT_PREFIX + (id || "new");
 }
 
+function withStorage(action) {
+  try {
+    return action(window.localStorage);
+  } catch (error) {
+    return null; // storage full or disabled: the beforeunload warning still guards the text
+  }
+}
+
 function writeDraft() {
   clearTimeout(state.draftTimer);
   const key = draftKey(state.currentPromptId);
-  try {
-    if (isDirty()) localStorage.setItem(key, $("#editor").value);
-    else localStorage.removeItem(key);
-  } catch (error) {
-    // Storage full or disabled: the beforeunload warning still guards the text.
-  }
-}
-
-function dropDraft(id) {
-  try {
-    localStorage.removeItem(draftKey(id));
-  } catch (error) {
-    // Nothing stored, nothing to drop.
-  }
+  const text = $("#editor").value;
+  withStorage((store) => (isDirty() ? store.setItem(key, text) : store.removeItem(key)));
 }
 
 function restoreDraft() {
-  let draft = null;
-  try {
-    draft = localStorage.getItem(draftKey(state.currentPromptId));
-  } catch (error) {
-    return false;
-  }
+  const draft = withStorage((store) => store.getItem(draftKey(state.currentPromptId)));
   if (draft === null || draft === state.savedText) return false;
   $("#editor").value = draft;
   setStatus("Restored your unsaved draft. Save to keep it.");
@@ -132,10 +123,10 @@ async function explainFailure(response, size, limit) {
 }
 
 async function save() {
+  if (state.saving) return;
   const text = $("#editor").value;
   const limit = Number($("#max-bytes").value);
   const size = new TextEncoder().encode(text).length;
-  if (state.saving) return;
   if (!text.trim()) return setStatus("Nothing to save yet: write a prompt first.", "error");
   if (size > limit) return tooLarge(size, limit);
   state.saving = true;
@@ -167,7 +158,7 @@ async function send(text, size, limit) {
 function saved(data, text, created) {
   const previousId = state.currentPromptId;
   state.savedText = text;
-  dropDraft(previousId);
+  withStorage((store) => store.removeItem(draftKey(previousId)));
   if (data.id === previousId) {
     setStatus("No changes: this version is already saved.");
   } else {
@@ -243,9 +234,9 @@ function historyItem(entry) {
 
 async function loadHistory(id, more) {
   const list = $("#history");
+  $("#older").hidden = true;
   if (!more) {
     list.replaceChildren();
-    $("#older").hidden = true;
     $("#show-diff").hidden = true;
   }
   if (!id) {
@@ -262,7 +253,9 @@ async function loadHistory(id, more) {
     return;
   }
   if (id !== state.currentPromptId) return; // another version is shown by now
-  list.append(...data.ancestors.map(historyItem));
+  const items = data.ancestors.map(historyItem);
+  list.append(...items);
+  if (more && items.length) items[0].firstChild.focus(); // the button that was pressed is gone
   state.older = data.next;
   $("#older").hidden = !data.next;
   $("#show-diff").hidden = list.children.length === 0;

@@ -160,6 +160,24 @@ def test_diff_with_parent_colours_added_and_removed_lines(page):
     expect(page.locator("#diff-view")).to_be_hidden()
 
 
+def test_older_versions_load_on_request(page, server):
+    parent = None
+    for number in range(102):  # one more than a page of history
+        body = {"text": f"version {number}", "parent_id": parent}
+        status, _, answer = server.request("POST", "/api/prompts", body)
+        assert status == 201
+        parent = json.loads(answer)["id"]
+    page.goto(f"/p/{parent}")
+    items = page.locator("#history li")
+    expect(items).to_have_count(100)
+    expect(items.first).to_contain_text("version 100")
+    page.get_by_role("button", name="Show older versions").click()
+    expect(items).to_have_count(101)
+    expect(items.last).to_contain_text("version 0")
+    expect(items.nth(100).get_by_role("link")).to_be_focused()
+    expect(page.get_by_role("button", name="Show older versions")).to_be_hidden()
+
+
 def test_a_removed_ancestor_is_shown_as_removed(page):
     page.goto("/")
     save(page, "purged later")
@@ -248,6 +266,7 @@ def test_too_many_saves_says_when_to_try_again(open_page, tmp_path, log):
         assert answer.status == 429 and int(answer.headers["retry-after"]) > 0
         expect(status(page)).to_contain_text(re.compile(r"Try again in \d+ seconds? \(at "))
         expect(editor(page)).to_have_value("one save too many")
+        page.context.close()  # no idle keep-alive connection to delay gunicorn's shutdown
 
 
 def test_a_network_failure_says_so_and_keeps_the_text(page, log):
