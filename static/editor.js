@@ -222,12 +222,10 @@ function historyItem(entry) {
   const when = element("time", "", isNaN(date) ? entry.created_at
     : date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" }));
   when.dateTime = entry.created_at;
-  if (entry.removed) {
-    row.append(element("span", "summary", "Removed"), when);
-  } else {
-    row.href = "/p/" + encodeURIComponent(entry.id);
-    row.append(element("span", "summary", entry.summary || "(blank first line)"), when);
-  }
+  const summary = entry.removed ? "Removed" : entry.summary || "(blank first line)";
+  if (!entry.removed) row.href = "/p/" + encodeURIComponent(entry.id);
+  // Versions often share a first line: the short id tells them apart.
+  row.append(element("span", "summary", summary), when, element("span", "short-id", entry.id.slice(0, 8)));
   item.append(row);
   return item;
 }
