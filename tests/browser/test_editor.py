@@ -255,9 +255,9 @@ def test_a_413_from_the_server_is_explained_and_keeps_the_text(page, log, max_by
 
 def test_too_many_saves_says_when_to_try_again(open_page, tmp_path, log):
     log.expect_error("status of 429")
-    limited = Gunicorn(tmp_path / "prompts.db", workers=1)
-    limited.env["STRUCKDOWN_SAVE_RATE_LIMIT"] = "1/minute"
-    with limited:
+    with Gunicorn(
+        tmp_path / "prompts.db", workers=1, STRUCKDOWN_SAVE_RATE_LIMIT="1/minute"
+    ) as limited:
         page = open_page(limited.url)
         page.goto("/")
         save(page, "the one save allowed")
