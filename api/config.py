@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_DB_PATH = "~/.struckdown/prompts.db"
+DEFAULT_CACHE_DIR = "~/.struckdown/prompts"  # the old flat-file store, for cleanup-flat-files
 DEFAULT_MAX_BYTES = 200 * 1024
 DEFAULT_SAVE_RATE_LIMIT = "20/minute"
 
@@ -66,6 +67,7 @@ class Config:
     public_url: str | None = None
     cors_origins: tuple[str, ...] = ()
     cache_max_age: int = 60
+    prompt_cache_dir: Path = field(default_factory=lambda: Path(DEFAULT_CACHE_DIR).expanduser())
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -83,4 +85,7 @@ class Config:
             admin_token=env.get("STRUCKDOWN_ADMIN_TOKEN") or None,
             public_url=(env.get("STRUCKDOWN_PUBLIC_URL") or "").rstrip("/") or None,
             cors_origins=tuple(o.strip().rstrip("/") for o in origins.split(",") if o.strip()),
+            prompt_cache_dir=Path(
+                env.get("STRUCKDOWN_PROMPT_CACHE_DIR") or DEFAULT_CACHE_DIR
+            ).expanduser(),
         )

@@ -36,6 +36,13 @@ def _not_found(req, resp, error, params):
     raise falcon.HTTPNotFound(title="Prompt not found", description="No prompt has this id.")
 
 
+def _removed(req, resp, error, params):
+    raise falcon.HTTPGone(
+        title="Prompt removed",
+        description="This prompt was removed by request; its text is no longer stored.",
+    )
+
+
 def _parent_not_found(req, resp, error, params):
     raise falcon.HTTPUnprocessableEntity(
         title="Unknown parent",
@@ -76,6 +83,7 @@ def install(app: falcon.App) -> None:
     app.set_error_serializer(serialize_error)
     app.add_error_handler(store.InvalidPromptId, _not_found)
     app.add_error_handler(store.PromptNotFound, _not_found)
+    app.add_error_handler(store.PromptRemoved, _removed)
     app.add_error_handler(store.ParentNotFound, _parent_not_found)
     app.add_error_handler(store.InvalidPromptText, _invalid_text)
     app.add_error_handler(store.PromptTooLarge, _too_large)

@@ -37,6 +37,7 @@ _SAVE_ERRORS = {
     "507": _error("The server is out of storage"),
 }
 _READ_ERRORS = {"404": _error("No prompt has this id")}
+_GONE_ERRORS = {**_READ_ERRORS, "410": _error("The prompt was removed by request")}
 _ADMIN_ERRORS = {
     "401": _error("Missing or wrong admin token"),
     "404": _error("No admin token configured, or no such prompt"),
@@ -85,6 +86,7 @@ PROMPT_SUMMARY = {
         "created_at": {"type": "string"},
         "sha256": {"type": ["string", "null"]},
         "summary": {"type": "string"},
+        "removed": {"type": "boolean", "description": "A tombstone: its text was removed"},
         "url": {"type": "string"},
     },
 }
@@ -148,7 +150,7 @@ DOCUMENT = {
             ),
         },
         "/api/prompts/{prompt_id}": {
-            "get": _get("Load a version", _json("The version", "Prompt")),
+            "get": _get("Load a version", _json("The version", "Prompt"), errors=_GONE_ERRORS),
         },
         "/api/prompts/{prompt_id}/raw": {
             "get": _get(
@@ -157,6 +159,7 @@ DOCUMENT = {
                     "description": "The text, byte for byte",
                     "content": {"text/plain": {"schema": {"type": "string"}}},
                 },
+                errors=_GONE_ERRORS,
             ),
         },
         "/api/prompts/{prompt_id}/history": {
@@ -173,7 +176,7 @@ DOCUMENT = {
                 _json("The diff", "Diff"),
                 query=[{"name": "against", "in": "query", "schema": {"type": "string"}}],
                 errors={
-                    **_READ_ERRORS,
+                    **_GONE_ERRORS,
                     "400": _error("'against' is not a UUID"),
                     "422": _error("'against' names no prompt"),
                 },

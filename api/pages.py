@@ -32,7 +32,18 @@ class EditorPage:
             return
         try:
             prompt = store.get_prompt_with_metadata(prompt_id)
+        except store.PromptRemoved:
+            resp.status = falcon.HTTP_410
+            resp.text = self.missing.substitute(
+                title="Prompt removed",
+                message="This prompt was removed by request. Its text is no longer stored.",
+            )
+            return
         except (store.InvalidPromptId, store.PromptNotFound):
+            # A link from the old flat-file store: 24 hex (or an old UUID) aliased to a prompt.
+            target = store.resolve_legacy_id(prompt_id)
+            if target is not None:
+                raise falcon.HTTPMovedPermanently(f"/p/{target}") from None
             resp.status = falcon.HTTP_404
             resp.text = self.missing.substitute(
                 title="Prompt not found",

@@ -170,6 +170,12 @@ class PromptDiff:
                 raise falcon.HTTPUnprocessableEntity(
                     title="Unknown 'against'", description="'against' names no stored prompt."
                 ) from None
+            except store.PromptRemoved:
+                raise falcon.HTTPGone(
+                    title="Prompt removed",
+                    description="The version to compare against was removed by request; "
+                    "pass another one as 'against'.",
+                ) from None
         body = unified_diff(old["text"], new["text"], old["id"] or "/dev/null", new["id"])
         resp.media = dict(body, id=new["id"], against=old["id"])
 

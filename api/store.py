@@ -15,12 +15,14 @@ model, the rest of the queries and the connection handling are Peewee's.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import sqlite3
 import threading
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +93,14 @@ class SchemaTooNew(StoreError):
     """The database was migrated by a newer release than this one."""
 
 
+class PromptRemoved(StoreError):
+    """The prompt was purged: its row stays as a tombstone, its text is gone."""
+
+
+class NotAPromptDatabase(StoreError):
+    """A file offered as a backup is not a healthy prompt-store database."""
+
+
 # -- The model ---------------------------------------------------------------
 
 
@@ -108,6 +118,8 @@ class Prompt(BaseModel):
     sha256 = CharField(max_length=64, null=True)
     # ISO 8601 UTC with a fixed width, so text order is time order.
     created_at = CharField(max_length=32)
+    # Set on a tombstone (text '', sha256 NULL): the text was purged by request.
+    removed_at = CharField(max_length=32, null=True)
 
     class Meta:
         table_name = "prompts"
@@ -143,6 +155,15 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE TABLE rate_limits (key TEXT PRIMARY KEY NOT NULL, tat REAL NOT NULL)",
         "CREATE INDEX rate_limits_tat ON rate_limits (tat)",
     ),
+    (
+        "ALTER TABLE prompts ADD COLUMN removed_at TEXT",
+        # Old share links of the flat-file store: a content-hash name -> its new UUID.
+        """CREATE TABLE legacy_ids (
+            legacy_id TEXT PRIMARY KEY NOT NULL,
+            prompt_id TEXT NOT NULL REFERENCES prompts (id)
+        )""",
+        "CREATE INDEX legacy_ids_prompt_id ON legacy_ids (prompt_id)",
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -163,14 +184,19 @@ def migrate() -> int:
                 f"the database is at schema version {found}; this release knows "
                 f"only up to {SCHEMA_VERSION}. Deploy the newer release."
             )
-        for version in range(found + 1, SCHEMA_VERSION + 1):
-            for statement in MIGRATIONS[version - 1]:
-                database.execute_sql(statement)
-            database.execute_sql(
-                _sql("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"),
-                (version, _now()),
-            )
+        _apply_migrations(database.execute_sql, found)
     return found
+
+
+def _apply_migrations(execute: Callable, found: int) -> None:
+    """Run the migrations after version `found`, inside the caller's transaction."""
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        for statement in MIGRATIONS[version - 1]:
+            execute(statement)
+        execute(
+            _sql("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"),
+            (version, _now()),
+        )
 
 
 def schema_version() -> int:
@@ -297,7 +323,7 @@ def encode_text(text: Any) -> bytes:
 
 # -- Reads ------------------------------------------------------------------------
 
-_GET = "SELECT id, parent_id, text, created_at, sha256 FROM prompts WHERE id = ?"
+_GET = "SELECT id, parent_id, text, created_at, sha256, removed_at FROM prompts WHERE id = ?"
 _GET_META = "SELECT id, parent_id, created_at, sha256 FROM prompts WHERE id = ?"
 
 
@@ -306,12 +332,14 @@ def _row(row: tuple) -> dict:
 
 
 def get_prompt_with_metadata(prompt_id: str) -> dict:
-    """Return {id, text, parent_id, created_at, sha256} or raise PromptNotFound."""
+    """Return {id, text, parent_id, created_at, sha256}; raise PromptNotFound or PromptRemoved."""
     prompt_id = validate_prompt_id(prompt_id)
     _ensure()
     row = database.execute_sql(_sql(_GET), (prompt_id,)).fetchone()
     if row is None:
         raise PromptNotFound(prompt_id)
+    if row[5] is not None:
+        raise PromptRemoved(prompt_id)
     return {
         "id": row[0],
         "text": row[2],
@@ -322,7 +350,7 @@ def get_prompt_with_metadata(prompt_id: str) -> dict:
 
 
 def get_prompt(prompt_id: str) -> str:
-    """Return the text of a prompt or raise PromptNotFound."""
+    """Return the text of a prompt or raise PromptNotFound (PromptRemoved for a tombstone)."""
     return get_prompt_with_metadata(prompt_id)["text"]
 
 
@@ -346,23 +374,25 @@ def summarise(text: str) -> str:
 
 
 _HISTORY = f"""
-WITH RECURSIVE ancestry (id, parent_id, created_at, sha256, head, depth) AS (
-    SELECT id, parent_id, created_at, sha256, substr(text, 1, {SUMMARY_CHARS * 4}), 0
+WITH RECURSIVE ancestry (id, parent_id, created_at, sha256, head, removed, depth) AS (
+    SELECT id, parent_id, created_at, sha256, substr(text, 1, {SUMMARY_CHARS * 4}),
+           removed_at IS NOT NULL, 0
     FROM prompts WHERE id = ?
     UNION ALL
     SELECT p.id, p.parent_id, p.created_at, p.sha256, substr(p.text, 1, {SUMMARY_CHARS * 4}),
-           a.depth + 1
+           p.removed_at IS NOT NULL, a.depth + 1
     FROM prompts AS p JOIN ancestry AS a ON p.id = a.parent_id
     WHERE a.depth < ?
 )
-SELECT id, parent_id, created_at, sha256, head FROM ancestry ORDER BY depth
+SELECT id, parent_id, created_at, sha256, head, removed FROM ancestry ORDER BY depth
 """
 
 
 def get_prompt_history(prompt_id: str, limit: int | None = None) -> list[dict]:
     """Return the ancestors of a prompt, nearest first, in one recursive query.
 
-    Each is {id, parent_id, created_at, sha256, summary}; at most `limit` of them.
+    Each is {id, parent_id, created_at, sha256, summary, removed}; at most `limit` of
+    them. A tombstone (removed) has an empty summary and no sha256.
     """
     prompt_id = validate_prompt_id(prompt_id)
     _ensure()
@@ -370,15 +400,15 @@ def get_prompt_history(prompt_id: str, limit: int | None = None) -> list[dict]:
     rows = database.execute_sql(_sql(_HISTORY), (prompt_id, depth)).fetchall()
     if not rows:
         raise PromptNotFound(prompt_id)
-    return [dict(_row(r), summary=summarise(r[4])) for r in rows[1:]]
+    return [dict(_row(r), summary=summarise(r[4]), removed=bool(r[5])) for r in rows[1:]]
 
 
 def _listing(query) -> list[dict]:
     summary = fn.substr(Prompt.text, 1, SUMMARY_CHARS * 4).alias("head")
     rows = query.select(
-        Prompt.id, Prompt.parent, Prompt.created_at, Prompt.sha256, summary
+        Prompt.id, Prompt.parent, Prompt.created_at, Prompt.sha256, summary, Prompt.removed_at
     ).tuples()
-    return [dict(_row(r), summary=summarise(r[4])) for r in rows]
+    return [dict(_row(r), summary=summarise(r[4]), removed=r[5] is not None) for r in rows]
 
 
 def list_prompts(
@@ -528,3 +558,335 @@ def take_rate_limit(key: str, count: int, period: float, now: float) -> float:
             return wait
         execute(_sql(_SET_TAT), (key, tat + interval))
     return 0.0
+
+
+# -- Maintenance -------------------------------------------------------------------
+# For the operator's jobs (`prompt-store`), never the request path. Work on whole
+# files (backup, verify, restore) uses plain sqlite3 connections to those files.
+
+_LEGACY_ID = re.compile(r"^[0-9a-f]{24}$")
+_BACKUP_PAGES = 1024  # pages per backup step: progress on big files, one snapshot throughout
+_TREE = """
+WITH RECURSIVE tree (id, depth) AS (
+    SELECT id, 1 FROM prompts WHERE parent_id IS NULL
+    UNION ALL
+    SELECT p.id, t.depth + 1 FROM prompts AS p JOIN tree AS t ON p.parent_id = t.id
+)
+"""
+_STATS = """
+SELECT COUNT(*), COUNT(removed_at), COALESCE(SUM(parent_id IS NULL), 0),
+       COALESCE(SUM(created_at >= ?), 0), COALESCE(SUM(created_at >= ?), 0),
+       MIN(created_at), MAX(created_at)
+FROM prompts
+"""
+_LARGEST = (
+    "SELECT id, length(CAST(text AS BLOB)) AS size FROM prompts ORDER BY size DESC, id LIMIT 1"
+)
+_UNREACHABLE = _TREE + "SELECT id FROM prompts WHERE id NOT IN (SELECT id FROM tree) ORDER BY id"
+_EXPORT = (
+    _TREE
+    + """
+SELECT p.id, p.parent_id, p.created_at, p.text, p.removed_at,
+       (SELECT json_group_array(legacy_id) FROM legacy_ids WHERE prompt_id = p.id)
+FROM tree JOIN prompts AS p ON p.id = tree.id
+ORDER BY tree.depth, p.created_at, p.id
+"""
+)
+_TOMBSTONE = (
+    "UPDATE prompts SET text = '', sha256 = NULL, removed_at = ? "
+    "WHERE id = ? AND removed_at IS NULL"
+)
+_LEGACY = "SELECT prompt_id FROM legacy_ids WHERE legacy_id = ?"
+
+
+def count_prompts() -> int:
+    """Return the number of prompts, tombstones included."""
+    _ensure()
+    return Prompt.select().count()
+
+
+def get_stats(now: datetime | None = None) -> dict:
+    """Return counts, the deepest lineage, recent saves, extremes and sizes."""
+    _ensure()
+    now = now or datetime.now(UTC)
+    day = (now - timedelta(days=1)).isoformat(timespec="microseconds")
+    week = (now - timedelta(days=7)).isoformat(timespec="microseconds")
+    execute = database.execute_sql
+    total, removed, roots, last_day, last_week, oldest, newest = execute(
+        _STATS, (day, week)
+    ).fetchone()
+    largest = execute(_LARGEST).fetchone()
+    return dict(
+        get_cache_stats(),
+        prompts=total,
+        roots=roots,
+        versions=total - roots,
+        removed=removed,
+        legacy_ids=execute("SELECT COUNT(*) FROM legacy_ids").fetchone()[0],
+        deepest_lineage=execute(_TREE + "SELECT COALESCE(MAX(depth), 0) FROM tree").fetchone()[0],
+        saves_24h=last_day,
+        saves_7d=last_week,
+        oldest=oldest,
+        newest=newest,
+        largest={"id": largest[0], "bytes": largest[1]} if largest else None,
+    )
+
+
+def check_database(progress: Callable[[int], None] | None = None) -> dict[str, list[str]]:
+    """Return the problems found by integrity, foreign-key, lineage and sha256 checks."""
+    _ensure()
+    execute = database.execute_sql
+    integrity = [row[0] for row in execute("PRAGMA integrity_check")]
+    problems = {
+        "integrity": [] if integrity == ["ok"] else integrity,
+        "foreign_keys": [
+            f"{table} row {rowid} names a missing row of {parent}"
+            for table, rowid, parent, _ in execute("PRAGMA foreign_key_check")
+        ],
+        "lineage": [
+            f"{prompt_id} is not reachable from a root (a parent cycle)"
+            for (prompt_id,) in execute(_UNREACHABLE)
+        ],
+        "sha256": [],
+    }
+    # Hash the stored bytes: the check must not depend on the text decoding cleanly.
+    rows = execute("SELECT id, CAST(text AS BLOB), sha256, removed_at FROM prompts ORDER BY id")
+    for prompt_id, data, digest, removed_at in rows:
+        if removed_at is not None and (data or digest):
+            problems["sha256"].append(f"{prompt_id} is removed but still holds text or a hash")
+        elif removed_at is None and hashlib.sha256(data).hexdigest() != digest:
+            problems["sha256"].append(f"{prompt_id}: the text does not match its sha256")
+        if progress:
+            progress(1)
+    return problems
+
+
+def backup_to(
+    path: Path, progress: Callable[[int, int], None] | None = None, pages: int = _BACKUP_PAGES
+) -> int:
+    """Copy one consistent snapshot of the live database into a new file; return its prompts."""
+    _ensure()
+    source = sqlite3.connect(database_path(), timeout=10, isolation_level=None)
+    target = sqlite3.connect(path, isolation_level=None)
+    try:
+        # One read transaction for every step: each sees the same snapshot, and
+        # writers carry on in the WAL instead of restarting the copy.
+        source.execute("BEGIN")
+        count = source.execute("SELECT COUNT(*) FROM prompts").fetchone()[0]
+        source.backup(
+            target,
+            pages=pages,
+            progress=lambda _, left, total: progress and progress(total - left, total),
+        )
+        source.execute("COMMIT")
+        target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        _verify(target)
+    finally:
+        source.close()
+        target.close()
+    return count
+
+
+def verify_database(path: Path) -> dict:
+    """Check a file is a healthy prompt-store database; return its version and counts."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        return _verify(connection)
+    finally:
+        connection.close()
+
+
+def _verify(connection: sqlite3.Connection) -> dict:
+    try:
+        integrity = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError as error:
+        raise NotAPromptDatabase(f"it cannot be read as SQLite ({error})") from None
+    if integrity != ["ok"]:
+        raise NotAPromptDatabase(f"its integrity check failed: {'; '.join(integrity[:3])}")
+    if not {"prompts", "schema_migrations"} <= tables:
+        raise NotAPromptDatabase("it has no prompt-store schema (no prompts table)")
+    version = connection.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0]
+    if not version or version > SCHEMA_VERSION:
+        raise NotAPromptDatabase(
+            f"its schema version is {version}; this release reads 1 to {SCHEMA_VERSION}"
+        )
+    count, newest = connection.execute("SELECT COUNT(*), MAX(created_at) FROM prompts").fetchone()
+    return {"schema_version": version, "prompts": count, "newest": newest}
+
+
+def restore_from(path: Path) -> list[str]:
+    """Replace the live contents with a verified copy at `path`; return ids purged again.
+
+    The copy (which this changes) is brought to this release's schema and given the
+    live tombstones first, so a takedown survives a restore. The backup API then
+    writes it through the live database's own locks and WAL: running web workers
+    keep their connections and read the restored rows on their next query.
+    """
+    _ensure()
+    tombstones = database.execute_sql(
+        "SELECT removed_at, id FROM prompts WHERE removed_at IS NOT NULL"
+    ).fetchall()
+    live = database.connection()
+    copy = sqlite3.connect(path, isolation_level=None)
+    try:
+        found = _verify(copy)["schema_version"]
+        copy.execute("PRAGMA journal_mode = DELETE")  # so VACUUM below may change page_size
+        copy.execute("BEGIN IMMEDIATE")
+        _apply_migrations(copy.execute, found)
+        purged = [i for r, i in tombstones if copy.execute(_TOMBSTONE, (r, i)).rowcount]
+        copy.execute("COMMIT")
+        page_size = live.execute("PRAGMA page_size").fetchone()[0]
+        if purged or copy.execute("PRAGMA page_size").fetchone()[0] != page_size:
+            # A WAL database only accepts pages of its own size; VACUUM also drops
+            # the purged text from the copy's free pages.
+            copy.execute(f"PRAGMA page_size = {int(page_size)}")
+            copy.execute("VACUUM")
+        copy.backup(live)
+    finally:
+        copy.close()
+    return purged
+
+
+def purge_prompts(prompt_ids: list[str]) -> list[str]:
+    """Tombstone prompts and scrub their text from the files; return the newly removed."""
+    prompt_ids = [validate_prompt_id(i) for i in prompt_ids]
+    _ensure()
+    execute, removed_at = database.execute_sql, _now()
+    # Freed space is zeroed from now on; VACUUM in _scrub rewrites what came before.
+    execute("PRAGMA secure_delete = ON")
+    with database.atomic():
+        for prompt_id in prompt_ids:
+            if execute(_sql(_GET_META), (prompt_id,)).fetchone() is None:
+                raise PromptNotFound(prompt_id)
+        removed = [i for i in prompt_ids if execute(_sql(_TOMBSTONE), (removed_at, i)).rowcount]
+    _scrub()
+    return removed
+
+
+def _scrub() -> None:
+    # VACUUM rewrites every page, so no free page or slack space keeps old text; the
+    # TRUNCATE checkpoint copies the result into the main file and empties the WAL,
+    # which held the old pages.
+    database.execute_sql("VACUUM")
+    busy = database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    if busy:
+        raise StoreError(
+            "readers kept the WAL busy, so it still holds old pages; run the command again"
+        )
+
+
+def export_prompts() -> Iterator[dict]:
+    """Yield every prompt reachable from a root, parents before children."""
+    _ensure()
+    for row in database.execute_sql(_EXPORT):
+        yield {
+            "id": row[0],
+            "parent_id": row[1],
+            "created_at": row[2],
+            "text": row[3],
+            "removed_at": row[4],
+            "legacy_ids": json.loads(row[5]),
+        }
+
+
+def store_tombstone(
+    prompt_id: str, parent_id: str | None, created_at: str, removed_at: str
+) -> bool:
+    """Store a removed prompt's row as given; return True if written, False if already there."""
+    prompt_id = validate_prompt_id(prompt_id)
+    parent_id = None if parent_id is None else validate_prompt_id(parent_id)
+    _ensure()
+    execute = database.execute_sql
+    with database.atomic():
+        existing = execute(_sql(_GET), (prompt_id,)).fetchone()
+        if existing is not None:
+            if existing[5] is not None and existing[1] == parent_id:
+                return False
+            raise PromptConflict(f"{prompt_id} is stored here with its text; purge it here first")
+        if parent_id is not None and execute(_sql(_GET_META), (parent_id,)).fetchone() is None:
+            raise ParentNotFound(parent_id)
+        execute(
+            _sql(
+                "INSERT INTO prompts (id, parent_id, text, sha256, created_at, removed_at) "
+                "VALUES (?, ?, '', NULL, ?, ?)"
+            ),
+            (prompt_id, parent_id, created_at, removed_at),
+        )
+    return True
+
+
+def validate_legacy_id(legacy_id: Any) -> str:
+    """Return the canonical form of an old flat-file id (24 hex or a UUID), or raise."""
+    if isinstance(legacy_id, str) and _LEGACY_ID.match(legacy_id.lower()):
+        return legacy_id.lower()
+    try:
+        return validate_prompt_id(legacy_id)
+    except InvalidPromptId:
+        raise InvalidPromptId(f"{legacy_id!r} is not a flat-file id (24 hex or a UUID)") from None
+
+
+def resolve_legacy_id(legacy_id: str) -> str | None:
+    """Return the prompt id an old flat-file id now names, or None."""
+    try:
+        legacy_id = validate_legacy_id(legacy_id)
+    except InvalidPromptId:
+        return None
+    _ensure()
+    row = database.execute_sql(_sql(_LEGACY), (legacy_id,)).fetchone()
+    return row[0] if row else None
+
+
+def add_legacy_id(legacy_id: str, prompt_id: str) -> bool:
+    """Record an old id as an alias of a prompt; return True if written, False if there."""
+    legacy_id, prompt_id = validate_legacy_id(legacy_id), validate_prompt_id(prompt_id)
+    _ensure()
+    execute = database.execute_sql
+    with database.atomic():
+        row = execute(_sql(_LEGACY), (legacy_id,)).fetchone()
+        if row is not None:
+            if row[0] == prompt_id:
+                return False
+            raise PromptConflict(f"{legacy_id} already names {row[0]}")
+        if execute(_sql(_GET_META), (prompt_id,)).fetchone() is None:
+            raise PromptNotFound(prompt_id)
+        execute(
+            _sql("INSERT INTO legacy_ids (legacy_id, prompt_id) VALUES (?, ?)"),
+            (legacy_id, prompt_id),
+        )
+    return True
+
+
+def import_legacy_prompt(legacy_id: str, text: str, created_at: str) -> tuple[str, bool]:
+    """Store a flat-file prompt by its old id (a new UUID aliased to it); return (id, created)."""
+    legacy_id = validate_legacy_id(legacy_id)
+    stored = legacy_prompt_id(legacy_id, text)
+    if stored is not None:
+        return stored, False
+    if prompt_exists(legacy_id) or resolve_legacy_id(legacy_id) is not None:
+        raise PromptConflict(f"{legacy_id} already names another prompt")
+    digest = hashlib.sha256(encode_text(text)).hexdigest()
+    root = database.execute_sql(_sql(_FIND_SAME), ("", digest)).fetchone()
+    if root is not None:  # the same text was saved as a root already: alias it
+        add_legacy_id(legacy_id, root[0])
+        return root[0], False
+    if _UUID.match(legacy_id):
+        store_prompt(legacy_id, text, created_at=created_at)
+        return legacy_id, True
+    prompt_id = str(uuid.uuid4())
+    store_prompt(prompt_id, text, created_at=created_at)
+    add_legacy_id(legacy_id, prompt_id)
+    return prompt_id, True
+
+
+def legacy_prompt_id(legacy_id: str, text: str) -> str | None:
+    """Return the id an old link reaches if it holds this text (or is a tombstone), else None."""
+    legacy_id = validate_legacy_id(legacy_id)
+    _ensure()
+    prompt_id = legacy_id if prompt_exists(legacy_id) else resolve_legacy_id(legacy_id)
+    if prompt_id is None:
+        return None
+    row = database.execute_sql(_sql(_GET), (prompt_id,)).fetchone()
+    if row[5] is not None or row[4] == hashlib.sha256(text.encode("utf-8")).hexdigest():
+        return prompt_id
+    return None

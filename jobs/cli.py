@@ -1,4 +1,4 @@
-"""`prompt-store`: maintenance commands over the store."""
+"""`prompt-store`: maintenance commands over the store, one small module per group."""
 
 from __future__ import annotations
 
@@ -6,23 +6,44 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
+import peewee
 
 from api import store
 from api.config import Config, ConfigError
 
+from . import backups, flatfiles, purge, reports, transfer
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class StoreCommands(click.Group):
+    """A group that turns store, database and file errors into one sentence and exit 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except store.StoreError as error:
+            raise click.ClickException(str(error)) from None
+        except peewee.DatabaseError as error:
+            raise click.ClickException(
+                f"the database {store.database_path()} cannot be used: {error}"
+            ) from None
+        except OSError as error:  # a full disk, a missing directory, a file in the way
+            where = f"{error.filename}: " if error.filename else ""
+            raise click.ClickException(f"{where}{error.strerror or error}") from None
+
+
+@click.group(cls=StoreCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="STRUCKDOWN_PROMPT_DB",
-    help="SQLite database file. Default: $STRUCKDOWN_PROMPT_DB or ~/.struckdown/prompts.db.",
+    help="SQLite database file. Default: $STRUCKDOWN_PROMPT_DB or ~/.struckdown/prompts.db. "
+    "Example: --db /app/.struckdown/prompts.db",
 )
 @click.pass_context
 def main(ctx: click.Context, db: Path | None) -> None:
-    """Maintain the prompt store.
+    """Maintain the prompt store: stats, backups, checks, takedowns, export and import.
 
-    Example: prompt-store --db /app/.struckdown/prompts.db init-db
+    Example: prompt-store --db /app/.struckdown/prompts.db stats
     """
     try:
         config = Config.from_env()
@@ -30,7 +51,10 @@ def main(ctx: click.Context, db: Path | None) -> None:
         raise click.ClickException(str(error)) from None
     if db is not None:
         config = replace(config, db_path=db.expanduser(), database_url=None)
-    store.configure(config)
+    try:
+        store.configure(config)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
     ctx.obj = config
 
 
@@ -51,3 +75,16 @@ def init_db() -> None:
         click.echo(f"{path}: schema is up to date (version {found}).")
     else:
         click.echo(f"{path}: schema migrated from version {found} to {store.SCHEMA_VERSION}.")
+
+
+for command in (
+    reports.stats,
+    reports.check,
+    backups.backup,
+    backups.restore,
+    purge.purge,
+    transfer.export,
+    transfer.import_,
+    flatfiles.cleanup_flat_files,
+):
+    main.add_command(command)

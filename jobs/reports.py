@@ -1,0 +1,91 @@
+"""`stats` and `check`: what is in the store, and whether it is sound."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+
+from api import store
+
+from .common import backup_time, backups, default_backup_dir, echo_json, progress, size
+
+JSON_HELP = "Print one line of JSON for scripts instead of the table. Example: --json"
+SHOWN = 20  # problems listed per kind; the count says how many more
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def stats(as_json: bool) -> None:
+    """Show counts, lineage depth, recent saves, sizes and the newest backup.
+
+    Example: prompt-store stats --json
+    """
+    now = datetime.now(UTC)
+    data = store.get_stats(now)
+    found = backups(default_backup_dir())
+    data["newest_backup"] = (
+        {
+            "path": str(found[0]),
+            "bytes": found[0].stat().st_size,
+            "age_seconds": int((now - backup_time(found[0])).total_seconds()),
+        }
+        if found
+        else None
+    )
+    if as_json:
+        echo_json(data)
+        return
+    largest = data["largest"]
+    newest = data["newest_backup"]
+    rows = [
+        ("prompts", f"{data['prompts']} ({data['roots']} roots, {data['versions']} versions)"),
+        ("removed", data["removed"]),
+        ("legacy ids", data["legacy_ids"]),
+        ("deepest lineage", f"{data['deepest_lineage']} versions"),
+        ("saves", f"{data['saves_24h']} in the last 24 h, {data['saves_7d']} in 7 days"),
+        ("oldest", data["oldest"] or "-"),
+        ("newest", data["newest"] or "-"),
+        ("largest", f"{largest['id']} ({size(largest['bytes'])})" if largest else "-"),
+        ("database", f"{data['path']} ({size(data['db_bytes'])})"),
+        ("wal", size(data["wal_bytes"])),
+        (
+            "newest backup",
+            f"{newest['path']} ({size(newest['bytes'])}, {_age(newest['age_seconds'])} old)"
+            if newest
+            else f"none in {default_backup_dir()}",
+        ),
+    ]
+    for name, value in rows:
+        click.echo(f"{name:<16} {value}")
+
+
+def _age(seconds: int) -> str:
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def check(as_json: bool) -> None:
+    """Check integrity, foreign keys, parent cycles and every sha256; exit 1 on a problem.
+
+    Example: prompt-store check
+    """
+    with progress(store.count_prompts(), "Checking sha256") as bar:
+        problems = store.check_database(progress=bar.update)
+    count = sum(len(found) for found in problems.values())
+    if as_json:
+        echo_json({"ok": not count, "problems": problems})
+    else:
+        for kind, found in problems.items():
+            click.echo(f"{kind:<13} {'ok' if not found else f'{len(found)} problem(s)'}")
+            for line in found[:SHOWN]:
+                click.echo(f"  {line}")
+            if len(found) > SHOWN:
+                click.echo(f"  ... and {len(found) - SHOWN} more")
+    if count:
+        raise click.ClickException(f"{count} problem(s) found in {store.database_path()}")

@@ -1,0 +1,195 @@
+"""`export` and `import`: every prompt as JSON Lines, parents before children."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+import click
+
+from api import store
+
+from .common import fsync, progress
+
+FIELDS = {"id", "parent_id", "text", "created_at", "removed_at", "legacy_ids"}
+SHOWN = 20  # bad lines listed before giving up
+
+
+@click.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (complete or not at all) instead of standard output. "
+    "Example: -o prompts.jsonl",
+)
+def export(output: Path | None) -> None:
+    """Write every prompt as JSON Lines: id, parent_id, created_at, text; parents first.
+
+    Removed prompts are exported as tombstones (text "", removed_at set), with
+    any old flat-file ids in legacy_ids. `import` reads the file back.
+
+    Example: prompt-store export -o prompts.jsonl
+    """
+    total = store.count_prompts()
+    if output is None:
+        written = _write(sys.stdout, total)
+    else:
+        partial = output.with_name(f".{output.name}.partial")
+        try:
+            with open(partial, "w", encoding="utf-8") as out:
+                written = _write(out, total)
+            fsync(partial)
+            os.replace(partial, output)
+        finally:
+            partial.unlink(missing_ok=True)
+        click.echo(f"Exported {written} prompts to {output}.", err=True)
+    if written != total:
+        raise click.ClickException(
+            f"{total - written} prompts are not reachable from a root and were left out; "
+            "run `prompt-store check`."
+        )
+
+
+def _write(out: IO[str], total: int) -> int:
+    written = 0
+    with progress(total, "Exporting") as bar:
+        for record in store.export_prompts():
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            written += 1
+            bar.update(1)
+    out.flush()
+    return written
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+def import_(file: str) -> None:
+    """Import JSON Lines written by `export`; ids, parents and created_at are kept.
+
+    Every line is checked before anything is written; a bad line (bad id,
+    missing parent, bad text or time) is reported by its number. Importing the
+    same file twice changes nothing. FILE may be - for standard input.
+
+    Example: prompt-store import prompts.jsonl
+    """
+    with _seekable(file) as source:
+        total = _validate(source)
+        source.seek(0)
+        written = present = 0
+        with progress(total, "Importing") as bar:
+            for number, record in _records(source):
+                try:
+                    created = _store(record)
+                except store.StoreError as error:
+                    raise click.ClickException(
+                        f"line {number}: {error}. {written} prompts were imported before it; "
+                        "fix the line and run the import again (it is idempotent)."
+                    ) from None
+                written, present = written + created, present + (not created)
+                bar.update(1)
+    click.echo(f"Imported {written} prompts ({present} already present).")
+
+
+def _seekable(file: str):
+    """Open FILE for two passes; standard input is spooled to a temporary file first."""
+    if file != "-":
+        return open(file, "rb")
+    spool = tempfile.TemporaryFile()
+    shutil.copyfileobj(sys.stdin.buffer, spool)
+    spool.seek(0)
+    return spool
+
+
+def _records(source: IO[bytes]) -> Iterator[tuple[int, dict]]:
+    for number, line in enumerate(source, 1):
+        if line.strip():
+            yield number, _parse(line)
+
+
+def _validate(source: IO[bytes]) -> int:
+    """Check every line, parents included; raise listing the bad ones; return the count."""
+    seen: dict[str, int] = {}
+    errors: list[str] = []
+    for number, line in enumerate(source, 1):
+        if not line.strip():
+            continue
+        try:
+            record = _parse(line)
+            parent = record["parent_id"]
+            if record["id"] in seen:
+                raise ValueError(f"the id {record['id']} is also on line {seen[record['id']]}")
+            if parent is not None and parent not in seen and not store.prompt_exists(parent):
+                raise ValueError(f"parent_id {parent} is neither on an earlier line nor stored")
+            seen[record["id"]] = number
+        except (ValueError, store.StoreError) as error:
+            errors.append(f"line {number}: {error}")
+            if len(errors) == SHOWN:
+                break
+    if errors:
+        raise click.ClickException("nothing was imported:\n" + "\n".join(errors))
+    return len(seen)
+
+
+def _parse(line: bytes) -> dict:
+    """Return one validated record, or raise ValueError saying what is wrong with it."""
+    try:
+        record = json.loads(line)
+    except ValueError as error:
+        raise ValueError(f"not JSON ({error})") from None
+    if not isinstance(record, dict):
+        raise ValueError("not a JSON object")
+    if unknown := set(record) - FIELDS:
+        raise ValueError(f"unknown fields {sorted(unknown)}: only prompt text is stored")
+    if "id" not in record or "text" not in record:
+        raise ValueError("an id and a text are required")
+    parent = record.get("parent_id")
+    removed = record.get("removed_at")
+    legacy = record.get("legacy_ids") or []
+    if not isinstance(legacy, list):
+        raise ValueError("legacy_ids must be a list")
+    parsed = {
+        "id": store.validate_prompt_id(record["id"]),
+        "parent_id": None if parent is None else store.validate_prompt_id(parent),
+        "text": record["text"],
+        "created_at": _timestamp(record.get("created_at"), "created_at"),
+        "removed_at": None if removed is None else _timestamp(removed, "removed_at"),
+        "legacy_ids": [store.validate_legacy_id(i) for i in legacy],
+    }
+    if removed is None:
+        store.encode_text(parsed["text"])
+    elif parsed["text"] != "":
+        raise ValueError("a removed prompt (removed_at set) must have the text ''")
+    return parsed
+
+
+def _timestamp(value, name: str) -> str:
+    """Return an ISO 8601 time in the store's fixed-width UTC form."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an ISO 8601 time, not {value!r}") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"{name} {value!r} has no UTC offset")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _store(record: dict) -> bool:
+    if record["removed_at"] is None:
+        created = store.store_prompt(
+            record["id"], record["text"], record["parent_id"], created_at=record["created_at"]
+        )
+    else:
+        created = store.store_tombstone(
+            record["id"], record["parent_id"], record["created_at"], record["removed_at"]
+        )
+    for legacy_id in record["legacy_ids"]:
+        store.add_legacy_id(legacy_id, record["id"])
+    return created

@@ -1,0 +1,181 @@
+"""The `prompt-store` CLI as a whole, `init-db`, `stats` and `check`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import click
+import pytest
+
+from api import store
+from jobs.cli import main
+
+from .servers import ROOT
+
+
+@pytest.fixture(autouse=True)
+def configured(config):
+    store.configure(config)
+
+
+@pytest.fixture
+def cli(runner, db_path):
+    def cli(*args, input=None):
+        return runner.invoke(main, ["--db", str(db_path), *args], input=input)
+
+    return cli
+
+
+def _commands():
+    return sorted(main.commands.items())
+
+
+def test_the_group_and_every_command_have_help_with_an_example():
+    assert "Example:" in main.help
+    for name, command in _commands():
+        assert command.help and "Example:" in command.help, name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help and "Example:" in param.help, f"{name} {param.name}"
+
+
+@pytest.mark.parametrize("name", [name for name, _ in _commands()])
+def test_every_command_answers_help(runner, name):
+    result = runner.invoke(main, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example:" in result.output
+
+
+def test_python_dash_m_jobs_runs_the_same_cli(db_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "jobs", "--db", str(db_path), "init-db"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"migrated from version 0 to {store.SCHEMA_VERSION}" in result.stdout
+    usage = subprocess.run(
+        [sys.executable, "-m", "jobs", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert usage.stdout.startswith("Usage: prompt-store")
+
+
+def test_init_db_migrates_then_reports_up_to_date(cli, db_path):
+    first = cli("init-db")
+    assert first.exit_code == 0
+    assert f"migrated from version 0 to {store.SCHEMA_VERSION}" in first.output
+    assert "up to date" in cli("init-db").output
+    assert db_path.exists()
+
+
+def test_an_unusable_setting_is_one_sentence_not_a_traceback(runner, monkeypatch, db_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://db/prompts")
+    result = runner.invoke(main, ["stats"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: DATABASE_URL")
+    assert "Traceback" not in result.output
+
+
+def test_a_file_that_is_not_a_database_is_one_sentence(cli, db_path):
+    db_path.parent.mkdir(parents=True)
+    db_path.write_bytes(b"this is not sqlite" * 100)
+    result = cli("stats")
+    assert result.exit_code == 1
+    assert "cannot be used: file is not a database" in result.output
+    assert result.exc_info[0] is SystemExit
+
+
+def _lineage(*texts):
+    ids, parent = [], None
+    for text in texts:
+        parent, _ = store.save_prompt(text, parent)
+        ids.append(parent)
+    return ids
+
+
+def test_stats_counts_prompts_lineage_and_recent_saves(cli):
+    _lineage("a", "b", "c")
+    store.save_prompt("another root")
+    week_ago = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="microseconds")
+    year_ago = (datetime.now(UTC) - timedelta(days=365)).isoformat(timespec="microseconds")
+    store.store_prompt("00000000-0000-4000-8000-000000000001", "3 days old", created_at=week_ago)
+    store.store_prompt("00000000-0000-4000-8000-000000000002", "x" * 5000, created_at=year_ago)
+    result = cli("stats", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["prompts"] == 6 and data["roots"] == 4 and data["versions"] == 2
+    assert data["deepest_lineage"] == 3
+    assert (data["saves_24h"], data["saves_7d"]) == (4, 5)
+    assert data["oldest"] == year_ago
+    assert data["largest"] == {"id": "00000000-0000-4000-8000-000000000002", "bytes": 5000}
+    assert data["db_bytes"] > 0 and data["removed"] == 0
+    assert data["newest_backup"] is None
+
+
+def test_stats_reports_the_newest_backup_and_its_age(cli):
+    store.save_prompt("backed up")
+    assert cli("backup").exit_code == 0
+    data = json.loads(cli("stats", "--json").output)
+    assert data["newest_backup"]["path"].endswith(".db")
+    assert 0 <= data["newest_backup"]["age_seconds"] < 3600
+    table = cli("stats").output
+    assert "newest backup" in table and data["newest_backup"]["path"] in table
+
+
+def test_stats_on_an_empty_database_is_a_readable_table(cli):
+    result = cli("stats")
+    assert result.exit_code == 0
+    assert "prompts          0 (0 roots, 0 versions)" in result.output
+    assert "deepest lineage  0 versions" in result.output
+    assert "newest backup    none in" in result.output
+
+
+def test_check_passes_a_sound_database(cli):
+    _lineage("one", "two")
+    result = cli("check")
+    assert result.exit_code == 0
+    assert result.output.split() == [
+        "integrity", "ok", "foreign_keys", "ok", "lineage", "ok", "sha256", "ok"
+    ]  # fmt: skip
+    assert json.loads(cli("check", "--json").output) == {
+        "ok": True,
+        "problems": {"integrity": [], "foreign_keys": [], "lineage": [], "sha256": []},
+    }
+
+
+def _tamper(db_path, *statements):
+    """Break the database behind the store's back, as a bad manual edit would."""
+    store.close()
+    with sqlite3.connect(db_path) as db:
+        db.execute("PRAGMA foreign_keys = OFF")
+        for statement in statements:
+            db.execute(statement)
+
+
+def test_check_reports_sha256_mismatches_cycles_and_missing_parents(cli, db_path):
+    a, b = _lineage("one", "two")
+    c = store.save_prompt("three")[0]
+    _tamper(
+        db_path,
+        f"UPDATE prompts SET text = 'edited by hand' WHERE id = '{c}'",
+        f"UPDATE prompts SET parent_id = '{b}' WHERE id = '{a}'",  # a -> b -> a
+        "INSERT INTO prompts (id, parent_id, text, sha256, created_at) VALUES "
+        "('00000000-0000-4000-8000-00000000000f', '00000000-0000-4000-8000-000000000000',"
+        " 'orphan', NULL, '2026-01-01T00:00:00.000000+00:00')",
+    )
+    result = cli("check")
+    assert result.exit_code == 1
+    assert f"{c}: the text does not match its sha256" in result.output
+    assert f"{a} is not reachable from a root" in result.output
+    assert f"{b} is not reachable from a root" in result.output
+    assert "prompts row" in result.output and "names a missing row of prompts" in result.output
+    assert "Error: 6 problem(s) found" in result.output
+    problems = json.loads(cli("check", "--json").stdout)["problems"]
+    assert len(problems["lineage"]) == 3 and len(problems["foreign_keys"]) == 1
+    assert len(problems["sha256"]) == 2  # the hand edit, and the orphan's missing hash
