@@ -50,8 +50,11 @@ class Saver:
 
     def save(self, req, resp, text_fields: tuple[str, ...]) -> dict:
         request = parse_save(read_json_object(req, self.max_bytes), text_fields)
-        self.limiter.check(req)
-        record, created = store.save_prompt_record(request.text, request.parent_id)
+        # One transaction, one commit: the save and its count against the rate limit
+        # land together, and a save that fails is not counted.
+        with store.transaction():
+            self.limiter.check(req)
+            record, created = store.save_prompt_record(request.text, request.parent_id)
         resp.status = falcon.HTTP_201 if created else falcon.HTTP_200
         if created:
             resp.location = f"/api/prompts/{record['id']}"

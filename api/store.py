@@ -21,7 +21,7 @@ import re
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -148,9 +148,12 @@ MIGRATIONS: list[tuple[str, ...]] = [
             sha256 TEXT,
             created_at TEXT NOT NULL
         )""",
-        "CREATE INDEX prompts_parent_id ON prompts (parent_id)",
-        # One row per (parent, text): idempotent saves hold even under races.
-        "CREATE UNIQUE INDEX prompts_parent_sha256 ON prompts (COALESCE(parent_id, ''), sha256)",
+        # One row per (parent, text): idempotent saves hold even under races. Two
+        # partial indexes, as NULL parents are never equal; each insert touches one,
+        # and the second also serves lookups of children by parent.
+        "CREATE UNIQUE INDEX prompts_root_sha256 ON prompts (sha256) WHERE parent_id IS NULL",
+        "CREATE UNIQUE INDEX prompts_parent_sha256 ON prompts (parent_id, sha256) "
+        "WHERE parent_id IS NOT NULL",
         "CREATE INDEX prompts_created_at ON prompts (created_at, id)",
         "CREATE TABLE rate_limits (key TEXT PRIMARY KEY NOT NULL, tat REAL NOT NULL)",
         "CREATE INDEX rate_limits_tat ON rate_limits (tat)",
@@ -460,11 +463,28 @@ def healthcheck() -> None:
 
 # -- Writes -----------------------------------------------------------------------
 
-_FIND_SAME = (
-    "SELECT id, parent_id, created_at, sha256 FROM prompts "
-    "WHERE COALESCE(parent_id, '') = ? AND sha256 = ?"
+_FIND_ROOT = (
+    "SELECT id, parent_id, created_at, sha256 FROM prompts WHERE parent_id IS NULL AND sha256 = ?"
 )
+_FIND_CHILD = (
+    "SELECT id, parent_id, created_at, sha256 FROM prompts WHERE parent_id = ? AND sha256 = ?"
+)
+
+
+def _find_same(parent_id: str | None, digest: str) -> tuple | None:
+    """Return the row holding this text under this parent, if any."""
+    if parent_id is None:
+        return database.execute_sql(_sql(_FIND_ROOT), (digest,)).fetchone()
+    return database.execute_sql(_sql(_FIND_CHILD), (parent_id, digest)).fetchone()
+
+
 _INSERT = "INSERT INTO prompts (id, parent_id, text, sha256, created_at) VALUES (?, ?, ?, ?, ?)"
+
+
+def transaction():
+    """Group store calls into one write transaction (BEGIN IMMEDIATE on SQLite)."""
+    _ensure()
+    return database.atomic()
 
 
 def save_prompt_record(
@@ -486,7 +506,7 @@ def save_prompt_record(
                 raise ParentNotFound(parent_id)
             if parent[3] == digest:
                 return _row(parent), False
-        same = execute(_sql(_FIND_SAME), (parent_id or "", digest)).fetchone()
+        same = _find_same(parent_id, digest)
         if same is not None:
             return _row(same), False
         row = (str(new_id()), parent_id, text, digest, _now())
@@ -522,11 +542,30 @@ def store_prompt(
             raise PromptConflict(f"{prompt_id} already holds another prompt")
         if parent_id is not None and execute(_sql(_GET_META), (parent_id,)).fetchone() is None:
             raise ParentNotFound(parent_id)
-        same = execute(_sql(_FIND_SAME), (parent_id or "", digest)).fetchone()
+        same = _find_same(parent_id, digest)
         if same is not None:
             raise PromptConflict(f"this text is already stored under {same[0]}")
         execute(_sql(_INSERT), (prompt_id, parent_id, text, digest, created_at or _now()))
     return True
+
+
+def insert_prompts(rows: Iterable[tuple[str, str | None, str, str]]) -> int:
+    """Insert (id, parent_id, text, created_at) rows, parents first, in one transaction.
+
+    The bulk path for seeding and imports: ids and timestamps are kept as given, and
+    any duplicate id or (parent, text) pair aborts the whole batch.
+    """
+    _ensure()
+
+    def records():
+        for prompt_id, parent_id, text, created_at in rows:
+            digest = hashlib.sha256(encode_text(text)).hexdigest()
+            yield prompt_id, parent_id, text, digest, created_at
+
+    with database.atomic():
+        cursor = database.cursor()
+        cursor.executemany(_sql(_INSERT), records())
+        return cursor.rowcount
 
 
 # -- Rate limit -------------------------------------------------------------------
@@ -866,7 +905,7 @@ def import_legacy_prompt(legacy_id: str, text: str, created_at: str) -> tuple[st
     if prompt_exists(legacy_id) or resolve_legacy_id(legacy_id) is not None:
         raise PromptConflict(f"{legacy_id} already names another prompt")
     digest = hashlib.sha256(encode_text(text)).hexdigest()
-    root = database.execute_sql(_sql(_FIND_SAME), ("", digest)).fetchone()
+    root = _find_same(None, digest)
     if root is not None:  # the same text was saved as a root already: alias it
         add_legacy_id(legacy_id, root[0])
         return root[0], False

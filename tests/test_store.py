@@ -49,7 +49,7 @@ def test_model_matches_the_migrated_schema():
     columns = {r[1] for r in store.database.execute_sql("PRAGMA table_info(prompts)")}
     assert {f.column_name for f in store.Prompt._meta.sorted_fields} <= columns
     indexes = {r[1] for r in store.database.execute_sql("PRAGMA index_list(prompts)")}
-    assert {"prompts_parent_id", "prompts_parent_sha256", "prompts_created_at"} <= indexes
+    assert {"prompts_root_sha256", "prompts_parent_sha256", "prompts_created_at"} <= indexes
 
 
 def test_schema_version_is_recorded_and_migrate_is_repeatable():
