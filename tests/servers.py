@@ -24,7 +24,14 @@ def free_port() -> int:
 class Gunicorn:
     """`with Gunicorn(db_path, **env) as server:` serves the app on 127.0.0.1."""
 
-    def __init__(self, db_path: Path, workers: int = 2, app: str = "api.wsgi:app", **env: str):
+    def __init__(
+        self,
+        db_path: Path,
+        workers: int = 2,
+        app: str = "api.wsgi:app",
+        log_dir: Path | None = None,
+        **env: str,
+    ):
         self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -41,7 +48,7 @@ class Gunicorn:
                 **env,
             }
         )
-        self.log = db_path.parent / f"gunicorn-{self.port}.log"
+        self.log = (log_dir or db_path.parent) / f"gunicorn-{self.port}.log"
         self.process: subprocess.Popen | None = None
         self.health_path = "/healthz" if app == "api.wsgi:app" else "/"
 
@@ -54,7 +61,7 @@ class Gunicorn:
                 "gunicorn.conf.py",
                 "-b",
                 f"127.0.0.1:{self.port}",
-                "api.wsgi:app",
+                self.app,
             ],
             cwd=ROOT,
             env=self.env,
