@@ -179,3 +179,27 @@ def test_check_reports_sha256_mismatches_cycles_and_missing_parents(cli, db_path
     problems = json.loads(cli("check", "--json").stdout)["problems"]
     assert len(problems["lineage"]) == 3 and len(problems["foreign_keys"]) == 1
     assert len(problems["sha256"]) == 2  # the hand edit, and the orphan's missing hash
+
+
+def _cron():
+    return json.loads((ROOT / "app.json").read_text())["cron"]
+
+
+def test_cron_has_a_daily_backup_a_weekly_check_and_hourly_stats():
+    schedules = {job["command"]: job["schedule"].split() for job in _cron()}
+    backup = next(s for c, s in schedules.items() if c.startswith("prompt-store backup --keep"))
+    assert backup[1].isdigit() and backup[2:] == ["*", "*", "*"]  # daily
+    assert schedules["prompt-store check"][2:4] == ["*", "*"]
+    assert schedules["prompt-store check"][4].isdigit()  # weekly
+    assert schedules["prompt-store stats --json"][1:] == ["*", "*", "*", "*"]  # hourly
+    assert {job["concurrency_policy"] for job in _cron()} == {"forbid"}
+
+
+@pytest.mark.parametrize("command", [job["command"] for job in _cron()])
+def test_every_cron_command_runs(runner, db_path, command):
+    store.save_prompt("scheduled")
+    program, *args = command.split()
+    assert program == "prompt-store"
+    result = runner.invoke(main, ["--db", str(db_path), *args])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip()

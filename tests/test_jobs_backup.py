@@ -152,7 +152,7 @@ def test_backup_while_a_writer_saves_holds_every_acknowledged_save(tmp_path):
     assert set(acknowledged) - set(rows)  # saves made during the copy: after its snapshot
 
 
-def test_restore_round_trip_with_a_safety_copy(cli, db_path):
+def test_restore_round_trip_with_a_safety_copy(cli, db_path, runner):
     kept, _ = store.save_prompt("in the backup")
     backup = json.loads(cli("backup", "--json").output)["path"]
     later, _ = store.save_prompt("saved after the backup")
@@ -169,6 +169,11 @@ def test_restore_round_trip_with_a_safety_copy(cli, db_path):
     assert str(safety) in result.output
     assert _rows(safety) == {kept: "in the backup", later: "saved after the backup"}
     assert cli("check").exit_code == 0
+
+    # README: recover the later saves from the safety copy.
+    dump = runner.invoke(main, ["--db", str(safety), "export"]).stdout
+    assert cli("import", "-", input=dump).exit_code == 0
+    assert store.get_prompt(later) == "saved after the backup"
 
 
 def test_restore_from_a_gzip_backup(cli, tmp_path):
