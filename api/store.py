@@ -755,13 +755,11 @@ def _verify(connection: sqlite3.Connection) -> dict:
 
 
 def restore_from(path: Path) -> list[str]:
-    """Replace the live contents with a verified copy at `path`; return ids purged again.
-
-    The copy (which this changes) is brought to this release's schema and given the
-    live tombstones first, so a takedown survives a restore. The backup API then
-    writes it through the live database's own locks and WAL: running web workers
-    keep their connections and read the restored rows on their next query.
-    """
+    """Replace the live contents with a working copy at `path` (changed); return ids re-purged."""
+    # The copy gets this release's schema and the live tombstones first, so a takedown
+    # survives a restore. The backup API then writes it through the live database's
+    # own locks and WAL: web workers keep their connections and see the restored rows
+    # on their next query.
     _ensure()
     tombstones = database.execute_sql(
         "SELECT removed_at, id FROM prompts WHERE removed_at IS NOT NULL"
