@@ -12,7 +12,7 @@ import msgspec
 from . import errors, store
 from .auth import AdminOnly
 from .config import Config
-from .middleware import SecurityHeaders
+from .middleware import SecurityHeaders, StrictQuery
 from .openapi import OpenAPI
 from .pages import EditorPage
 from .ratelimit import SaveLimiter
@@ -46,7 +46,7 @@ def create_app(
     """Build the WSGI app; the store is pointed at config's database but not opened."""
     config = config or Config.from_env()
     store.configure(config)
-    middleware = [SecurityHeaders()]
+    middleware = [SecurityHeaders(), StrictQuery()]
     if config.cors_origins:
         middleware.append(falcon.CORSMiddleware(allow_origins=list(config.cors_origins)))
     app = falcon.App(middleware=middleware)

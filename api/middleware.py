@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import falcon
+
 # No inline script or style anywhere: the page's code comes from /static only.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -18,3 +20,20 @@ class SecurityHeaders:
         if (resp.content_type or "").startswith("text/html"):
             resp.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
             resp.set_header("X-Frame-Options", "DENY")
+
+
+class StrictQuery:
+    """Refuse query parameters a JSON resource does not know (a typo should not pass)."""
+
+    def process_resource(self, req, resp, resource, params):
+        allowed = getattr(resource, "query_params", None)
+        if allowed is None:  # pages and static files take any query string
+            return
+        unknown = sorted(set(req.params) - allowed)
+        if unknown:
+            known = ", ".join(sorted(allowed)) or "none"
+            raise falcon.HTTPBadRequest(
+                title="Unknown query parameters",
+                description=f"Unknown query parameter(s): {', '.join(map(repr, unknown))}. "
+                f"This address takes: {known}.",
+            )

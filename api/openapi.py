@@ -318,5 +318,7 @@ DOCUMENT = {
 class OpenAPI:
     """GET the OpenAPI document."""
 
+    query_params = frozenset()
+
     def on_get(self, req, resp):
         resp.media = DOCUMENT

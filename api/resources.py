@@ -64,6 +64,8 @@ class Saver:
 class Prompts:
     """POST saves a version; GET lists every prompt, newest first (admin only)."""
 
+    query_params = frozenset({"limit", "cursor"})
+
     def __init__(self, saver: Saver, admin: AdminOnly):
         self.saver, self.admin = saver, admin
 
@@ -99,6 +101,8 @@ def _decode_cursor(cursor: str | None) -> tuple[str, str] | None:
 class LegacySavePrompt:
     """POST /api/save-prompt as the struckdown playground sends it: {"syntax": ...}."""
 
+    query_params = frozenset()
+
     def __init__(self, saver: Saver):
         self.saver = saver
 
@@ -112,6 +116,8 @@ class LegacySavePrompt:
 class Prompt:
     """GET one version with its metadata."""
 
+    query_params = frozenset()
+
     def __init__(self, max_age: int):
         self.max_age = max_age
 
@@ -123,6 +129,8 @@ class Prompt:
 
 class PromptRaw:
     """GET the exact text as text/plain."""
+
+    query_params = frozenset()
 
     def __init__(self, max_age: int):
         self.max_age = max_age
@@ -136,6 +144,8 @@ class PromptRaw:
 
 class PromptHistory:
     """GET the ancestors of a version, nearest first, `limit` at a time."""
+
+    query_params = frozenset({"limit"})
 
     def __init__(self, links: Links):
         self.links = links
@@ -159,6 +169,8 @@ class PromptHistory:
 
 class PromptDiff:
     """GET a unified diff from `against` (default: the parent) to this version."""
+
+    query_params = frozenset({"against"})
 
     def on_get(self, req, resp, prompt_id):
         new = store.get_prompt_with_metadata(prompt_id)
@@ -186,6 +198,8 @@ class PromptDiff:
 class PromptChildren:
     """GET the direct descendants of a version (admin only: ids are capabilities)."""
 
+    query_params = frozenset()
+
     def __init__(self, admin: AdminOnly):
         self.admin = admin
 
@@ -200,6 +214,8 @@ class PromptChildren:
 class Stats:
     """GET counts and sizes (admin only)."""
 
+    query_params = frozenset()
+
     def __init__(self, admin: AdminOnly):
         self.admin = admin
 
@@ -210,6 +226,8 @@ class Stats:
 
 class Health:
     """GET /healthz: 200 after a real query, 503 when the database cannot answer."""
+
+    query_params = frozenset()
 
     def on_get(self, req, resp):
         try:

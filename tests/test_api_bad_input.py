@@ -220,3 +220,11 @@ def test_bad_query_parameters_are_400(client, save):
         error = client.get(f"/api/prompts/{prompt['id']}/history?{query}", status=400).json
         assert "limit" in error["description"]
     assert client.get(f"/api/prompts/{prompt['id']}/diff?against=nope", status=400).json
+
+
+def test_unknown_query_parameters_are_400_and_named(client, save):
+    prompt = save("x")
+    error = client.get(f"/api/prompts/{prompt['id']}?limt=5", status=400).json
+    assert "'limt'" in error["description"]
+    client.get(f"/api/prompts/{prompt['id']}/history?limit=5", status=200)
+    client.get(f"/p/{prompt['id']}?utm_source=mail", status=200)  # pages take any query
