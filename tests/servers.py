@@ -54,6 +54,7 @@ class Gunicorn:
 
     def start(self) -> Gunicorn:
         gunicorn = Path(sys.executable).parent / "gunicorn"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [
                 str(gunicorn),
