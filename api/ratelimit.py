@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import math
@@ -31,6 +32,7 @@ def client_address(req: falcon.Request, trusted_proxies: int) -> str:
     return req.remote_addr or "unknown"
 
 
+@functools.lru_cache(maxsize=4096)  # busy clients repeat; parsing and hashing each time costs
 def client_key(address: str) -> str:
     """Return the rate-limit key for an address: hashed, IPv6 grouped by /64."""
     try:
