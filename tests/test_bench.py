@@ -1,0 +1,46 @@
+"""The benchmark's own parts work (figures come from `python -m bench`, not from tests)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from api import store
+from api.config import Config
+from bench import functions, load
+from bench.flatfile import FlatFileStore
+from bench.seed import prompt_text, seed
+
+
+def test_flat_file_store_round_trips_like_the_old_one(tmp_path):
+    flat = FlatFileStore(tmp_path / "prompts")
+    prompt_id = flat.save_prompt("Hello {{ name }}")
+    assert flat.get_prompt(prompt_id) == "Hello {{ name }}"
+    assert (tmp_path / "prompts" / f"{prompt_id}.txt").stat().st_mode & 0o777 == 0o600
+    with pytest.raises(ValueError):
+        flat.get_prompt("../etc/passwd")
+
+
+def test_seeded_prompts_are_distinct_and_about_2_kb(tmp_path):
+    texts = {prompt_text(n) for n in range(100)}
+    assert len(texts) == 100
+    assert all(len(t.encode()) == 2048 for t in texts)
+    seeded = seed(tmp_path / "p.db", 250, chain_depth=5)
+    store.configure(Config(db_path=tmp_path / "p.db"))
+    assert store.get_cache_stats()["count"] == 250 + 6
+    assert len(store.get_prompt_history(seeded["chain_tip"])) == 5
+    assert store.prompt_exists(seeded["ids"][0])
+
+
+def test_function_comparison_reports_every_function(tmp_path):
+    rows = functions.compare(calls=20, rounds=1)
+    assert [r["name"] for r in rows] == ["store_prompt", "save_prompt", "get_prompt"]
+    assert all(r["store_us"] > 0 and r["flat_us"] > 0 and r["speedup"] > 0 for r in rows)
+
+
+def test_wrk_scripts_fill_in_their_constants():
+    lua = load.script("fixed", PATH=f"/api/prompts/{uuid.UUID(int=1)}/history")
+    assert '"/api/prompts/00000000-0000-0000-0000-000000000001/history"' in lua
+    assert "WRKJSON" in lua and "PATH" not in lua.replace("WRKJSON", "")
+    assert "SUFFIX" not in load.script("random_id", SUFFIX="/raw")
