@@ -10,6 +10,10 @@ database from the configuration on first use, so a script can call them directly
 
 Hot paths (load by id, save, history, rate limit) run fixed SQL strings; the
 model, the rest of the queries and the connection handling are Peewee's.
+
+SQLite is the default. DATABASE_URL=postgres://... selects PostgreSQL instead
+(psycopg 3, the `postgres` extra): the same statements run on both, except the few
+listed in _ON_POSTGRES and the branches on `_postgres`, where the dialects differ.
 """
 
 from __future__ import annotations
@@ -28,15 +32,18 @@ from typing import Any
 
 from peewee import (
     CharField,
+    DatabaseError,
     DatabaseProxy,
     FloatField,
     ForeignKeyField,
     Model,
+    PostgresqlDatabase,
     SqliteDatabase,
     TextField,
     Tuple,
     fn,
 )
+from playhouse import db_url
 
 from .config import Config, ConfigError
 
@@ -170,11 +177,24 @@ MIGRATIONS: list[tuple[str, ...]] = [
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# Each statement runs as written on both databases, except these, which PostgreSQL
+# runs instead. (Write new ones portably: TEXT, INTEGER, DOUBLE PRECISION, no PRAGMA.)
+_POSTGRES_MIGRATIONS = {
+    # PostgreSQL's REAL has 4 bytes: far too coarse for a Unix time.
+    "CREATE TABLE rate_limits (key TEXT PRIMARY KEY NOT NULL, tat REAL NOT NULL)": (
+        "CREATE TABLE rate_limits (key TEXT PRIMARY KEY NOT NULL, tat DOUBLE PRECISION NOT NULL)"
+    ),
+}
+
 
 def migrate() -> int:
     """Create or update the schema to SCHEMA_VERSION; return the version found before."""
     _connect_lazily()
     with database.atomic():
+        if _postgres:
+            # One migrator at a time across every process and host (SQLite's
+            # BEGIN IMMEDIATE already serialises them); released at commit.
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
         database.execute_sql(
             "CREATE TABLE IF NOT EXISTS schema_migrations "
             "(version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)"
@@ -187,17 +207,21 @@ def migrate() -> int:
                 f"the database is at schema version {found}; this release knows "
                 f"only up to {SCHEMA_VERSION}. Deploy the newer release."
             )
-        _apply_migrations(database.execute_sql, found)
+        _apply_migrations(database.execute_sql, found, postgres=_postgres)
     return found
 
 
-def _apply_migrations(execute: Callable, found: int) -> None:
+_MIGRATION_LOCK = 0x70726F6D  # any constant; names the advisory lock ("prom")
+
+
+def _apply_migrations(execute: Callable, found: int, postgres: bool = False) -> None:
     """Run the migrations after version `found`, inside the caller's transaction."""
+    param = "%s" if postgres else "?"
     for version in range(found + 1, SCHEMA_VERSION + 1):
         for statement in MIGRATIONS[version - 1]:
-            execute(statement)
+            execute(_POSTGRES_MIGRATIONS.get(statement, statement) if postgres else statement)
         execute(
-            _sql("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"),
+            f"INSERT INTO schema_migrations (version, applied_at) VALUES ({param}, {param})",
             (version, _now()),
         )
 
@@ -212,26 +236,71 @@ def schema_version() -> int:
 # One database object per process; Peewee keeps one connection per thread, opened
 # on first use and then reused. Nothing connects at import time, and a forked
 # child forgets (without closing) any connection its parent held.
+#
+# On PostgreSQL that is also one persistent connection per worker thread: gunicorn's
+# workers x threads per container (8 by default), a fixed number that needs no
+# pool, and no connect or pool checkout on a request. A connection the server
+# dropped is replaced on the next query (_PostgresDatabase).
 
 _lock = threading.Lock()
 _config: Config | None = None
 _migrated = False
+_postgres = False  # the dialect switch of the hot paths: a module global, set once
 _sql_cache: dict[str, str] = {}
+
+
+class _PostgresDatabase(PostgresqlDatabase):
+    """PostgreSQL through psycopg 3, reconnecting after the server dropped a connection."""
+
+    def cursor(self, named_cursor=None):
+        conn = self._state.conn
+        # After a restart or failover the old connection is "broken": the query
+        # that found out failed (503), the next one gets a new connection.
+        if conn is not None and conn.broken and not self.in_transaction():
+            self._state.reset()
+        return super().cursor(named_cursor)
+
+
+def _postgres_database(url: str) -> PostgresqlDatabase:
+    """Build the database a postgres:// URL names, or raise ConfigError saying why not."""
+    try:
+        import psycopg  # noqa: F401 -- only to say clearly when the driver is missing
+    except ImportError:
+        raise ConfigError(
+            "DATABASE_URL names PostgreSQL, but its driver is not installed: "
+            "pip install 'prompt-store[postgres]' (requirements.txt has it)"
+        ) from None
+    try:
+        params = db_url.parse(url, unquote_password=True, unquote_user=True)
+    except ValueError as error:
+        raise ConfigError(f"DATABASE_URL cannot be read: {error}") from None
+    name = params.pop("database", "")
+    if not name:
+        raise ConfigError("DATABASE_URL names no database: postgres://user:password@host/NAME")
+    params.setdefault("connect_timeout", 10)
+    params.setdefault("application_name", "prompt-store")
+    return _PostgresDatabase(name, prefer_psycopg3=True, **params)
 
 
 def configure(config: Config | None = None) -> None:
     """Point the store at the database `config` names; connects only on first use."""
-    global _config, _migrated
+    global _config, _migrated, _postgres
     config = config or Config.from_env()
-    if config.database_url and not config.database_url.startswith("sqlite:"):
-        raise ConfigError("DATABASE_URL: this release stores prompts in SQLite only")
-    path = config.database_url[len("sqlite:///") :] if config.database_url else config.db_path
+    url = config.database_url
+    if url and url.split(":", 1)[0] in ("postgres", "postgresql"):
+        db = _postgres_database(url)
+    elif url and not url.startswith("sqlite:///"):
+        raise ConfigError(
+            "DATABASE_URL must be postgres://user:password@host:port/name "
+            "or sqlite:///path/to/prompts.db"
+        )
+    else:
+        path = url[len("sqlite:///") :] if url else config.db_path
+        db = SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=10, lock_type="IMMEDIATE")
     with _lock:
         close()
-        database.initialize(
-            SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=10, lock_type="IMMEDIATE")
-        )
-        _config, _migrated = config, False
+        database.initialize(db)
+        _config, _migrated, _postgres = config, False, isinstance(db, PostgresqlDatabase)
         _sql_cache.clear()
 
 
@@ -254,6 +323,44 @@ def database_path() -> Path:
     return Path(database.database)
 
 
+def is_postgres() -> bool:
+    """Say whether the configured database is PostgreSQL (else SQLite)."""
+    config()
+    return _postgres
+
+
+def database_label() -> str:
+    """Name the database for people: the SQLite file, or the PostgreSQL URL without password."""
+    config()
+    if not _postgres:
+        return str(database.database)
+    params = database.connect_params
+    user = f"{params['user']}@" if params.get("user") else ""
+    port = f":{params['port']}" if params.get("port") else ""
+    return f"postgresql://{user}{params.get('host', '')}{port}/{database.database}"
+
+
+def postgres_environment() -> dict[str, str]:
+    """Return libpq's PG* variables for the PostgreSQL database (for pg_dump and psql)."""
+    config()
+    names = {
+        "host": "PGHOST",
+        "port": "PGPORT",
+        "user": "PGUSER",
+        "password": "PGPASSWORD",
+        "options": "PGOPTIONS",
+        "sslmode": "PGSSLMODE",
+    }
+    env = {names[k]: str(v) for k, v in database.connect_params.items() if k in names}
+    return dict(env, PGDATABASE=database.database)
+
+
+def postgres_schema() -> str:
+    """Return the PostgreSQL schema that holds the tables (normally public)."""
+    _ensure()
+    return database.execute_sql("SELECT current_schema()").fetchone()[0]
+
+
 def _forget_connections_after_fork() -> None:
     if database.obj is not None:
         database._state.reset()
@@ -265,6 +372,8 @@ os.register_at_fork(after_in_child=_forget_connections_after_fork)
 def _connect_lazily() -> None:
     if database.obj is None:
         configure()
+    if _postgres:
+        return
     path = Path(database.database)
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -283,10 +392,11 @@ def _ensure() -> None:
 
 
 def _sql(statement: str) -> str:
-    """Adapt a '?'-parameter statement to the database's parameter style, once."""
+    """Adapt a '?'-parameter statement to the database's dialect and parameter style, once."""
     cached = _sql_cache.get(statement)
     if cached is None:
-        cached = _sql_cache[statement] = statement.replace("?", database.param)
+        dialect = _ON_POSTGRES.get(statement, statement) if _postgres else statement
+        cached = _sql_cache[statement] = dialect.replace("?", database.param)
     return cached
 
 
@@ -441,6 +551,16 @@ def get_children(prompt_id: str) -> list[dict]:
 def get_cache_stats() -> dict:
     """Return the prompt count and the size on disk, WAL included."""
     _ensure()
+    if _postgres:
+        # The tables with their TOAST and indexes; the server's WAL is its own business.
+        size = database.execute_sql(_POSTGRES_SIZE).fetchone()[0]
+        return {
+            "count": Prompt.select().count(),
+            "path": database_label(),
+            "db_bytes": size,
+            "wal_bytes": 0,
+            "total_bytes": size,
+        }
     path = Path(database.database)
     sizes = {
         suffix: (Path(f"{path}{suffix}").stat().st_size if Path(f"{path}{suffix}").exists() else 0)
@@ -479,6 +599,16 @@ def _find_same(parent_id: str | None, digest: str) -> tuple | None:
 
 
 _INSERT = "INSERT INTO prompts (id, parent_id, text, sha256, created_at) VALUES (?, ?, ?, ?, ?)"
+# PostgreSQL: another worker may insert the same (parent, text) between our read and
+# our insert. The partial unique index then keeps its row and skips ours (no error,
+# no aborted transaction), and the save becomes an idempotent hit.
+_INSERT_ROOT_PG = (
+    _INSERT.replace("?", "%s") + " ON CONFLICT (sha256) WHERE parent_id IS NULL DO NOTHING"
+)
+_INSERT_CHILD_PG = (
+    _INSERT.replace("?", "%s")
+    + " ON CONFLICT (parent_id, sha256) WHERE parent_id IS NOT NULL DO NOTHING"
+)
 
 
 def transaction():
@@ -510,7 +640,13 @@ def save_prompt_record(
         if same is not None:
             return _row(same), False
         row = (str(new_id()), parent_id, text, digest, _now())
-        execute(_sql(_INSERT), row)
+        if not _postgres:
+            execute(_sql(_INSERT), row)
+        elif execute(_INSERT_CHILD_PG if parent_id else _INSERT_ROOT_PG, row).rowcount == 0:
+            same = _find_same(parent_id, digest)
+            if same is None:  # saved and purged in that instant
+                raise PromptConflict("this text was removed as it was saved; save it again")
+            return _row(same), False
     return _row((row[0], row[1], row[4], row[3])), True
 
 
@@ -585,6 +721,8 @@ def take_rate_limit(key: str, count: int, period: float, now: float) -> float:
     """Count one save by `key`; return 0 if allowed, else the seconds to wait."""
     interval = period / count
     _ensure()
+    if _postgres:
+        return _take_rate_limit_postgres(key, interval, period, now)
     execute = database.execute_sql
     with database.atomic():
         row = execute(_sql(_TAT), (key,)).fetchone()
@@ -596,6 +734,36 @@ def take_rate_limit(key: str, count: int, period: float, now: float) -> float:
         if wait > 1e-9:
             return wait
         execute(_sql(_SET_TAT), (key, tat + interval))
+    return 0.0
+
+
+# PostgreSQL runs several writers at once, so read-then-write would let concurrent
+# saves by one client all pass. One upsert takes the row lock and decides: a new
+# client gets tat = now + interval; a known one max(tat, now) + interval, but only
+# while that stays within now + period (the burst). No row back means refused.
+_TAKE_PG = (
+    "INSERT INTO rate_limits AS r (key, tat) VALUES (%s, %s) "
+    "ON CONFLICT (key) DO UPDATE SET tat = GREATEST(r.tat + %s, excluded.tat) "
+    "WHERE GREATEST(r.tat + %s, excluded.tat) <= %s RETURNING tat"
+)
+# SKIP LOCKED: never wait for a row another save holds, so pruning cannot deadlock.
+_PRUNE_PG = (
+    "DELETE FROM rate_limits WHERE key IN "
+    "(SELECT key FROM rate_limits WHERE tat < %s LIMIT 1000 FOR UPDATE SKIP LOCKED)"
+)
+
+
+def _take_rate_limit_postgres(key: str, interval: float, period: float, now: float) -> float:
+    execute = database.execute_sql
+    with database.atomic():
+        fresh = now + interval
+        row = execute(_TAKE_PG, (key, fresh, interval, interval, now + period + 1e-9)).fetchone()
+        if row is None:
+            tat = execute(_sql(_TAT), (key,)).fetchone()[0]
+            return max(tat, now) + interval - period - now
+        if row[0] == fresh:
+            # A new client, or one whose allowance refilled: forget others like it.
+            execute(_PRUNE_PG, (now,))
     return 0.0
 
 
@@ -613,8 +781,10 @@ WITH RECURSIVE tree (id, depth) AS (
 )
 """
 _STATS = """
-SELECT COUNT(*), COUNT(removed_at), COALESCE(SUM(parent_id IS NULL), 0),
-       COALESCE(SUM(created_at >= ?), 0), COALESCE(SUM(created_at >= ?), 0),
+SELECT COUNT(*), COUNT(removed_at),
+       COALESCE(SUM(CASE WHEN parent_id IS NULL THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN created_at >= ? THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN created_at >= ? THEN 1 ELSE 0 END), 0),
        MIN(created_at), MAX(created_at)
 FROM prompts
 """
@@ -636,12 +806,52 @@ _TOMBSTONE = (
     "WHERE id = ? AND removed_at IS NULL"
 )
 _LEGACY = "SELECT prompt_id FROM legacy_ids WHERE legacy_id = ?"
+_INTEGRITY = "PRAGMA integrity_check"
+_FOREIGN_KEYS = "PRAGMA foreign_key_check"
+_HASHED = "SELECT id, CAST(text AS BLOB), sha256, removed_at FROM prompts ORDER BY id"
+
+# The statements PostgreSQL spells differently; _sql() picks them there.
+_ON_POSTGRES = {
+    _LARGEST: _LARGEST.replace("length(CAST(text AS BLOB))", "octet_length(text)"),
+    _EXPORT: _EXPORT.replace(
+        "json_group_array(legacy_id)",
+        "COALESCE(json_agg(legacy_id ORDER BY legacy_id), '[]')::text",
+    ),
+    _HASHED: _HASHED.replace("CAST(text AS BLOB)", "convert_to(text, 'UTF8')"),
+    # FOREIGN KEY constraints hold unless someone disabled triggers; check like SQLite does.
+    _FOREIGN_KEYS: """
+SELECT 'prompts', c.id, 'prompts', 0 FROM prompts AS c
+WHERE c.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM prompts AS p WHERE p.id = c.parent_id)
+UNION ALL
+SELECT 'legacy_ids', l.legacy_id, 'prompts', 0 FROM legacy_ids AS l
+WHERE NOT EXISTS (SELECT 1 FROM prompts AS p WHERE p.id = l.prompt_id)
+""",
+}
+_POSTGRES_SIZE = """
+SELECT COALESCE(SUM(pg_total_relation_size(oid)), 0)::bigint FROM pg_class
+WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r'
+"""
+# amcheck, when installed, verifies every B-tree index of this schema's tables.
+_POSTGRES_INDEXES = """
+SELECT i.indexrelid::regclass::text FROM pg_index AS i
+JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_am AS a ON a.oid = c.relam
+WHERE c.relnamespace = current_schema()::regnamespace AND a.amname = 'btree' ORDER BY 1
+"""
 
 
 def count_prompts() -> int:
     """Return the number of prompts, tombstones included."""
     _ensure()
     return Prompt.select().count()
+
+
+def removed_prompt_ids() -> list[str]:
+    """Return the ids of the purged prompts (tombstones), oldest removal first."""
+    _ensure()
+    rows = database.execute_sql(
+        "SELECT id FROM prompts WHERE removed_at IS NOT NULL ORDER BY removed_at, id"
+    )
+    return [row[0] for row in rows]
 
 
 def get_stats(now: datetime | None = None) -> dict:
@@ -652,9 +862,9 @@ def get_stats(now: datetime | None = None) -> dict:
     week = (now - timedelta(days=7)).isoformat(timespec="microseconds")
     execute = database.execute_sql
     total, removed, roots, last_day, last_week, oldest, newest = execute(
-        _STATS, (day, week)
+        _sql(_STATS), (day, week)
     ).fetchone()
-    largest = execute(_LARGEST).fetchone()
+    largest = execute(_sql(_LARGEST)).fetchone()
     return dict(
         get_cache_stats(),
         prompts=total,
@@ -675,12 +885,12 @@ def check_database(progress: Callable[[int], None] | None = None) -> dict[str, l
     """Return the problems found by integrity, foreign-key, lineage and sha256 checks."""
     _ensure()
     execute = database.execute_sql
-    integrity = [row[0] for row in execute("PRAGMA integrity_check")]
+    integrity = _check_postgres() if _postgres else [row[0] for row in execute(_INTEGRITY)]
     problems = {
         "integrity": [] if integrity == ["ok"] else integrity,
         "foreign_keys": [
             f"{table} row {rowid} names a missing row of {parent}"
-            for table, rowid, parent, _ in execute("PRAGMA foreign_key_check")
+            for table, rowid, parent, _ in execute(_sql(_FOREIGN_KEYS))
         ],
         "lineage": [
             f"{prompt_id} is not reachable from a root (a parent cycle)"
@@ -689,7 +899,7 @@ def check_database(progress: Callable[[int], None] | None = None) -> dict[str, l
         "sha256": [],
     }
     # Hash the stored bytes: the check must not depend on the text decoding cleanly.
-    rows = execute("SELECT id, CAST(text AS BLOB), sha256, removed_at FROM prompts ORDER BY id")
+    rows = execute(_sql(_HASHED))
     for prompt_id, data, digest, removed_at in rows:
         if removed_at is not None and (data or digest):
             problems["sha256"].append(f"{prompt_id} is removed but still holds text or a hash")
@@ -697,6 +907,24 @@ def check_database(progress: Callable[[int], None] | None = None) -> dict[str, l
             problems["sha256"].append(f"{prompt_id}: the text does not match its sha256")
         if progress:
             progress(1)
+    return problems
+
+
+def _check_postgres() -> list[str]:
+    """Run amcheck's bt_index_check on every index, if the extension is installed.
+
+    The server checks pages itself (with data checksums on, every page read is
+    verified), and the sha256 pass of check_database reads every row.
+    """
+    execute = database.execute_sql
+    if not execute("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'").fetchone():
+        return []
+    problems = []
+    for (index,) in execute(_POSTGRES_INDEXES).fetchall():
+        try:
+            execute("SELECT bt_index_check(%s::regclass)", (index,))
+        except DatabaseError as error:
+            problems.append(f"index {index}: {error}".strip())
     return problems
 
 
@@ -790,8 +1018,9 @@ def purge_prompts(prompt_ids: list[str]) -> list[str]:
     prompt_ids = [validate_prompt_id(i) for i in prompt_ids]
     _ensure()
     execute, removed_at = database.execute_sql, _now()
-    # Freed space is zeroed from now on; VACUUM in _scrub rewrites what came before.
-    execute("PRAGMA secure_delete = ON")
+    if not _postgres:
+        # Freed space is zeroed from now on; VACUUM in _scrub rewrites what came before.
+        execute("PRAGMA secure_delete = ON")
     with database.atomic():
         for prompt_id in prompt_ids:
             if execute(_sql(_GET_META), (prompt_id,)).fetchone() is None:
@@ -802,6 +1031,12 @@ def purge_prompts(prompt_ids: list[str]) -> list[str]:
 
 
 def _scrub() -> None:
+    if _postgres:
+        # VACUUM FULL writes the table, its TOAST table and its indexes into new
+        # files and drops the old ones, which held the old row versions. (It locks
+        # the table while it runs; the server's WAL keeps the text until recycled.)
+        database.execute_sql("VACUUM FULL prompts")
+        return
     # VACUUM rewrites every page, so no free page or slack space keeps old text; the
     # TRUNCATE checkpoint copies the result into the main file and empties the WAL,
     # which held the old pages.
@@ -816,7 +1051,7 @@ def _scrub() -> None:
 def export_prompts() -> Iterator[dict]:
     """Yield every prompt reachable from a root, parents before children."""
     _ensure()
-    for row in database.execute_sql(_EXPORT):
+    for row in database.execute_sql(_sql(_EXPORT)):
         yield {
             "id": row[0],
             "parent_id": row[1],

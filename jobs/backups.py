@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+import subprocess
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,6 +62,54 @@ def write_backup(directory: Path, compress: bool, prefix: str = "prompts") -> tu
     return final, count
 
 
+def write_pg_dump(directory: Path, prefix: str = "prompts") -> tuple[Path, int]:
+    """Write pg_dump's custom-format archive of the schema as DIRECTORY/PREFIX-<time>.dump.
+
+    Written under a hidden name, read back with pg_restore --list, flushed, then
+    renamed, like write_backup. pg_dump takes one consistent snapshot itself.
+    """
+    pg_dump, pg_restore = _postgres_tool("pg_dump"), _postgres_tool("pg_restore")
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    final = directory / f"{prefix}-{datetime.now(UTC).strftime(STAMP)}.dump"
+    if final.exists():
+        raise click.ClickException(f"{final} already exists; wait a second and run it again.")
+    partial = directory / f".{final.name}.partial"
+    schema, count = store.postgres_schema(), store.count_prompts()
+    try:
+        create_private(partial)
+        _run(pg_dump, "--format=custom", "--no-owner", f"--schema={schema}", f"--file={partial}")
+        listing = _run(pg_restore, "--list", str(partial))
+        if f"TABLE DATA {schema} prompts " not in listing:
+            raise click.ClickException(f"pg_dump wrote {final.name} without the prompts table.")
+        fsync(partial)
+        os.replace(partial, final)
+        fsync(directory)
+    finally:
+        partial.unlink(missing_ok=True)
+    return final, count
+
+
+def _postgres_tool(name: str) -> str:
+    tool = shutil.which(name)
+    if tool is None:
+        raise click.ClickException(
+            f"{name} is not installed here. On PostgreSQL use the database's own backups "
+            "(dokku postgres:backup, or pg_dump where it is installed); for a portable "
+            "copy of every prompt run `prompt-store export -o prompts.jsonl`."
+        )
+    return tool
+
+
+def _run(*command: str) -> str:
+    """Run a PostgreSQL client tool against the store's database; return its output."""
+    env = dict(os.environ, **store.postgres_environment())
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise click.ClickException(f"{Path(command[0]).name} failed: {last}")
+    return done.stdout
+
+
 def _advance(bar, done: int, total: int) -> None:
     bar.length = total
     bar.update(done - getattr(bar, "pos", 0))
@@ -80,18 +129,28 @@ def _advance(bar, done: int, total: int) -> None:
     show_default=True,
     help="Keep this many newest backups in DEST and delete older ones. Example: --keep 30",
 )
-@click.option("--gzip", "compress", is_flag=True, help="Compress the backup. Example: --gzip")
+@click.option(
+    "--gzip",
+    "compress",
+    is_flag=True,
+    help="Compress the backup (PostgreSQL dumps are compressed anyway). Example: --gzip",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one line of JSON. Example: --json")
 def backup(dest: Path | None, keep: int, compress: bool, as_json: bool) -> None:
     """Take a verified online backup while the app keeps serving; prune old ones.
 
     SQLite's backup API copies one consistent snapshot; the copy passes
     integrity_check before it gets its name, prompts-YYYYMMDDTHHMMSSZ.db[.gz].
+    On PostgreSQL, pg_dump writes prompts-YYYYMMDDTHHMMSSZ.dump when it is
+    installed; otherwise use the database's own backups.
 
     Example: prompt-store backup --keep 14 --gzip
     """
     directory = dest or default_backup_dir()
-    path, count = write_backup(directory, compress)
+    if store.is_postgres():
+        path, count = write_pg_dump(directory)
+    else:
+        path, count = write_backup(directory, compress)
     pruned = backups(directory)[keep:]
     for old in pruned:
         old.unlink()
@@ -124,9 +183,14 @@ def restore(backup_file: str, yes: bool) -> None:
     database is taken first (pre-restore-<time>.db in the backups directory).
     Running web workers keep serving. Prompts removed with `purge` stay removed.
 
+    On PostgreSQL the database's own tooling restores (pg_restore); this
+    command says how, and which prompts to purge again afterwards.
+
     Example: prompt-store restore /app/.struckdown/backups/prompts-20260101T031500Z.db --yes
     """
     source = Path(backup_file)
+    if store.is_postgres():
+        _restore_postgres(source)
     directory = default_backup_dir()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     work = directory / f".restore-{os.getpid()}.partial"
@@ -159,6 +223,23 @@ def restore(backup_file: str, yes: bool) -> None:
     click.echo(f"Restored {found['prompts']} prompts from {source} into {store.database_path()}.")
     if purged:
         click.echo(f"Removed again (purged after that backup): {', '.join(purged)}")
+
+
+def _restore_postgres(source: Path) -> None:
+    """Explain how to restore into PostgreSQL; never touches the live database."""
+    removed = store.removed_prompt_ids()
+    again = (
+        f" Then purge again what was removed since: prompt-store purge {' '.join(removed)} --yes."
+        if removed
+        else ""
+    )
+    raise click.ClickException(
+        "on PostgreSQL, restore with the database's own tooling, e.g. "
+        f'pg_restore --clean --if-exists --no-owner -d "$DATABASE_URL" {source} '
+        "(or dokku postgres:import), then run prompt-store init-db. To move prompts "
+        "from any other store instead, run prompt-store export there and "
+        f"prompt-store import here.{again} The live database is untouched."
+    )
 
 
 def _unpack(source: Path, work: Path) -> None:

@@ -24,7 +24,7 @@ class StoreCommands(click.Group):
             raise click.ClickException(str(error)) from None
         except peewee.DatabaseError as error:
             raise click.ClickException(
-                f"the database {store.database_path()} cannot be used: {error}"
+                f"the database {store.database_label()} cannot be used: {error}"
             ) from None
         except OSError as error:  # a full disk, a missing directory, a file in the way
             where = f"{error.filename}: " if error.filename else ""
@@ -36,7 +36,8 @@ class StoreCommands(click.Group):
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="STRUCKDOWN_PROMPT_DB",
-    help="SQLite database file. Default: $STRUCKDOWN_PROMPT_DB or ~/.struckdown/prompts.db. "
+    help="SQLite database file; given here, it wins over DATABASE_URL. "
+    "Default: $DATABASE_URL, else $STRUCKDOWN_PROMPT_DB or ~/.struckdown/prompts.db. "
     "Example: --db /app/.struckdown/prompts.db",
 )
 @click.pass_context
@@ -49,7 +50,9 @@ def main(ctx: click.Context, db: Path | None) -> None:
         config = Config.from_env()
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    if db is not None:
+    # Only an explicit --db overrides DATABASE_URL; $STRUCKDOWN_PROMPT_DB is already
+    # in the config, and with DATABASE_URL set the app does not use it either.
+    if db is not None and ctx.get_parameter_source("db") is click.core.ParameterSource.COMMANDLINE:
         config = replace(config, db_path=db.expanduser(), database_url=None)
     try:
         store.configure(config)
@@ -70,7 +73,7 @@ def init_db() -> None:
         found = store.migrate()
     except store.SchemaTooNew as error:
         raise click.ClickException(str(error)) from None
-    path = store.database_path()
+    path = store.database_label()
     if found == store.SCHEMA_VERSION:
         click.echo(f"{path}: schema is up to date (version {found}).")
     else:

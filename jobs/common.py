@@ -15,7 +15,8 @@ import click
 
 from api import store
 
-BACKUP_NAME = re.compile(r"^(prompts|pre-restore)-(\d{8}T\d{6}Z)\.db(\.gz)?$")
+# .db[.gz]: SQLite's backup API; .dump: pg_dump's custom format, on PostgreSQL.
+BACKUP_NAME = re.compile(r"^(prompts|pre-restore)-(\d{8}T\d{6}Z)\.(db(\.gz)?|dump)$")
 STAMP = "%Y%m%dT%H%M%SZ"
 
 
@@ -52,7 +53,13 @@ def progress(length: int, label: str) -> Iterator:
 
 
 def default_backup_dir() -> Path:
-    """Return `backups/` beside the database: on the same mounted volume."""
+    """Return `backups/` beside the database: on the same mounted volume.
+
+    On PostgreSQL that is beside where the SQLite file would be (the volume that
+    held it on dokku), as the database server has no directory of ours.
+    """
+    if store.is_postgres():
+        return store.config().db_path.parent / "backups"
     return store.database_path().parent / "backups"
 
 

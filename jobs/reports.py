@@ -88,4 +88,4 @@ def check(as_json: bool) -> None:
             if len(found) > SHOWN:
                 click.echo(f"  ... and {len(found) - SHOWN} more")
     if count:
-        raise click.ClickException(f"{count} problem(s) found in {store.database_path()}")
+        raise click.ClickException(f"{count} problem(s) found in {store.database_label()}")

@@ -75,11 +75,21 @@ def test_init_db_migrates_then_reports_up_to_date(cli, db_path):
 
 
 def test_an_unusable_setting_is_one_sentence_not_a_traceback(runner, monkeypatch, db_path):
-    monkeypatch.setenv("DATABASE_URL", "postgres://db/prompts")
+    monkeypatch.setenv("DATABASE_URL", "mysql://db/prompts")
     result = runner.invoke(main, ["stats"])
     assert result.exit_code == 1
-    assert result.output.startswith("Error: DATABASE_URL")
+    assert result.output.startswith("Error: DATABASE_URL must be postgres://")
     assert "Traceback" not in result.output
+
+
+def test_an_unreachable_postgres_server_is_one_sentence(runner, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://app:secret@127.0.0.1:1/prompts")
+    result = runner.invoke(main, ["stats"])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "Error: the database postgresql://app@127.0.0.1:1/prompts cannot be used: "
+    )
+    assert "secret" not in result.output and "Traceback" not in result.output
 
 
 def test_a_file_that_is_not_a_database_is_one_sentence(cli, db_path):
