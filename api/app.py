@@ -55,14 +55,13 @@ def create_app(
 
     admin = AdminOnly(config.admin_token)
     links = Links(config.public_url)
-    saver = Saver(
-        SaveLimiter(config.save_rate_limit, config.trusted_proxies, clock), links, config.max_bytes
-    )
+    limiter = SaveLimiter(config.save_rate_limit, config.trusted_proxies, clock)
+    saver = Saver(limiter, links, config.max_bytes)
     page = EditorPage(config.max_bytes)
 
     app.add_route("/api/prompts", Prompts(saver, admin))
     app.add_route("/api/save-prompt", LegacySavePrompt(saver))
-    app.add_route("/api/prompts/{prompt_id}", Prompt(config.cache_max_age))
+    app.add_route("/api/prompts/{prompt_id}", Prompt(config.cache_max_age, limiter))
     app.add_route("/api/prompts/{prompt_id}/raw", PromptRaw(config.cache_max_age))
     app.add_route("/api/prompts/{prompt_id}/history", PromptHistory(links))
     app.add_route("/api/prompts/{prompt_id}/diff", PromptDiff())

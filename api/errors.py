@@ -43,6 +43,26 @@ def _removed(req, resp, error, params):
     )
 
 
+def _wrong_delete_token(req, resp, error, params):
+    raise falcon.HTTPForbidden(
+        title="Wrong delete token",
+        description="Send the delete_token this prompt's save returned, in the X-Delete-Token "
+        "header. Only the client that created a prompt gets one; prompts saved before "
+        "tokens existed can only be removed by the operator.",
+    )
+
+
+def _scrub_incomplete(req, resp, error, params):
+    log.error("removal of %s not scrubbed: %s", req.path, error)
+    raise falcon.HTTPServiceUnavailable(
+        title="Removed, not yet scrubbed",
+        description="The prompt is removed and its links answer 410, but the server could "
+        "not yet wipe every old copy of its text from its files. The operator can finish "
+        "with `prompt-store purge ID --yes`.",
+        retry_after=1,
+    )
+
+
 def _parent_not_found(req, resp, error, params):
     raise falcon.HTTPUnprocessableEntity(
         title="Unknown parent",
@@ -84,6 +104,8 @@ def install(app: falcon.App) -> None:
     app.add_error_handler(store.InvalidPromptId, _not_found)
     app.add_error_handler(store.PromptNotFound, _not_found)
     app.add_error_handler(store.PromptRemoved, _removed)
+    app.add_error_handler(store.WrongDeleteToken, _wrong_delete_token)
+    app.add_error_handler(store.ScrubIncomplete, _scrub_incomplete)
     app.add_error_handler(store.ParentNotFound, _parent_not_found)
     app.add_error_handler(store.InvalidPromptText, _invalid_text)
     app.add_error_handler(store.PromptTooLarge, _too_large)

@@ -43,6 +43,29 @@ _ADMIN_ERRORS = {
     "404": _error("No admin token configured, or no such prompt"),
 }
 _ADMIN = [{"adminToken": []}]
+_DELETE = {
+    "summary": "Delete a version you created: its text is purged, a tombstone stays",
+    "description": "Send the delete_token its save returned. The text and its sha256 "
+    "leave the database files; the prompt then answers 410, and its descendants keep "
+    "their own text and still list it in their history. Counts against the save rate limit.",
+    "parameters": [
+        ID_PARAM,
+        {
+            "name": "X-Delete-Token",
+            "in": "header",
+            "required": True,
+            "description": "The delete_token returned by the save that created the prompt",
+            "schema": {"type": "string"},
+        },
+    ],
+    "responses": {
+        "204": {"description": "Removed"},
+        "403": _error("Missing or wrong delete token"),
+        **_GONE_ERRORS,
+        "429": _error("Too many saves or deletes from this client; see Retry-After"),
+        "503": _error("The database is unavailable, or old copies are not yet scrubbed"),
+    },
+}
 
 
 def _save(summary: str, body: str, response: str) -> dict:
@@ -99,8 +122,14 @@ SAVED = {
         "created_at": {"type": "string", "format": "date-time"},
         "sha256": {"type": "string"},
         "url": {"type": "string"},
+        "delete_token": {
+            "type": "string",
+            "description": "Only when this save created the prompt (201): send it as "
+            "X-Delete-Token to delete it. Shown once; only its hash is stored.",
+        },
     },
 }
+NAMES = {"type": "array", "items": {"type": "string"}}
 
 DOCUMENT = {
     "openapi": "3.1.0",
@@ -151,6 +180,7 @@ DOCUMENT = {
         },
         "/api/prompts/{prompt_id}": {
             "get": _get("Load a version", _json("The version", "Prompt"), errors=_GONE_ERRORS),
+            "delete": _DELETE,
         },
         "/api/prompts/{prompt_id}/raw": {
             "get": _get(
@@ -280,14 +310,22 @@ DOCUMENT = {
             },
             "Prompt": {
                 "type": "object",
-                "required": ["id", "text", "parent_id", "created_at", "sha256"],
+                "required": ["id", "text", "parent_id", "created_at", "sha256", "template"],
                 "properties": {
                     "id": UUID,
                     "text": {"type": "string"},
                     "parent_id": {"type": ["string", "null"]},
                     "created_at": {"type": "string", "format": "date-time"},
                     "sha256": {"type": "string"},
+                    "template": {"$ref": "#/components/schemas/Template"},
                 },
+            },
+            "Template": {
+                "type": "object",
+                "description": "Read from the text, never stored: the Jinja-style variables "
+                "it needs and the struckdown slots it asks to fill, each sorted and unique",
+                "required": ["variables", "slots"],
+                "properties": {"variables": NAMES, "slots": NAMES},
             },
             "History": {
                 "type": "object",
@@ -301,13 +339,28 @@ DOCUMENT = {
             },
             "Diff": {
                 "type": "object",
-                "required": ["id", "against", "diff", "added", "removed"],
+                "required": ["id", "against", "diff", "added", "removed", "template_changes"],
                 "properties": {
                     "id": UUID,
                     "against": {"type": ["string", "null"]},
                     "diff": {"type": "string"},
                     "added": {"type": "integer"},
                     "removed": {"type": "integer"},
+                    "template_changes": {
+                        "type": "object",
+                        "required": [
+                            "variables_added",
+                            "variables_removed",
+                            "slots_added",
+                            "slots_removed",
+                        ],
+                        "properties": {
+                            "variables_added": NAMES,
+                            "variables_removed": NAMES,
+                            "slots_added": NAMES,
+                            "slots_removed": NAMES,
+                        },
+                    },
                 },
             },
         },

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import secrets
 
 import falcon
 
-from . import store
+from . import store, template_interface
 from .auth import AdminOnly
 from .diffs import unified_diff
 from .payloads import parse_id, parse_save, read_json_object
@@ -52,13 +53,18 @@ class Saver:
         request = parse_save(read_json_object(req, self.max_bytes), text_fields)
         # One transaction, one commit: the save and its count against the rate limit
         # land together, and a save that fails is not counted.
+        token = secrets.token_urlsafe(32)  # 256 bits; only its hash is stored
         with store.transaction():
             self.limiter.check(req)
-            record, created = store.save_prompt_record(request.text, request.parent_id)
+            record, created = store.save_prompt_record(
+                request.text, request.parent_id, delete_token=token
+            )
         resp.status = falcon.HTTP_201 if created else falcon.HTTP_200
-        if created:
+        body = dict(record, url=self.links.share(record["id"]))
+        if created:  # an idempotent hit must not hand out power over someone else's prompt
             resp.location = f"/api/prompts/{record['id']}"
-        return dict(record, url=self.links.share(record["id"]))
+            body["delete_token"] = token
+        return body
 
 
 class Prompts:
@@ -114,17 +120,26 @@ class LegacySavePrompt:
 
 
 class Prompt:
-    """GET one version with its metadata."""
+    """GET one version with its metadata and template; DELETE it with its delete token."""
 
     query_params = frozenset()
 
-    def __init__(self, max_age: int):
-        self.max_age = max_age
+    def __init__(self, max_age: int, limiter: SaveLimiter):
+        self.max_age, self.limiter = max_age, limiter
 
     def on_get(self, req, resp, prompt_id):
         prompt = store.get_prompt_with_metadata(prompt_id)
-        if not _cacheable(req, resp, f"json-{prompt['sha256']}", self.max_age):
-            resp.media = prompt
+        # "t": the body has carried `template` since; older cached copies must not match.
+        if not _cacheable(req, resp, f"json-t-{prompt['sha256']}", self.max_age):
+            template = template_interface.interface_of(prompt["text"], prompt["sha256"])
+            resp.media = dict(prompt, template=template)
+
+    def on_delete(self, req, resp, prompt_id):
+        # Counted like a save, and counted even when refused: guesses cost allowance.
+        with store.transaction():
+            self.limiter.check(req)
+        store.delete_prompt(prompt_id, req.get_header("X-Delete-Token") or "")
+        resp.status = falcon.HTTP_204
 
 
 class PromptRaw:
@@ -192,7 +207,14 @@ class PromptDiff:
                     "pass another one as 'against'.",
                 ) from None
         body = unified_diff(old["text"], new["text"], old["id"] or "/dev/null", new["id"])
-        resp.media = dict(body, id=new["id"], against=old["id"])
+        changes = template_interface.changes(_template(old), _template(new))
+        resp.media = dict(body, id=new["id"], against=old["id"], template_changes=changes)
+
+
+def _template(prompt: dict) -> dict:
+    if prompt["id"] is None:
+        return {"variables": [], "slots": []}
+    return template_interface.interface_of(prompt["text"], prompt["sha256"])
 
 
 class PromptChildren:

@@ -19,6 +19,7 @@ listed in _ON_POSTGRES and the branches on `_postgres`, where the dialects diffe
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -108,6 +109,14 @@ class NotAPromptDatabase(StoreError):
     """A file offered as a backup is not a healthy prompt-store database."""
 
 
+class WrongDeleteToken(StoreError):
+    """The delete token is missing, or is not the one the prompt was saved with."""
+
+
+class ScrubIncomplete(StoreError):
+    """The prompt is a tombstone, but old copies of its text may remain in the files."""
+
+
 # -- The model ---------------------------------------------------------------
 
 
@@ -127,6 +136,8 @@ class Prompt(BaseModel):
     created_at = CharField(max_length=32)
     # Set on a tombstone (text '', sha256 NULL): the text was purged by request.
     removed_at = CharField(max_length=32, null=True)
+    # sha256 of the token that lets the creator delete it; never the token itself.
+    delete_token_hash = CharField(max_length=64, null=True)
 
     class Meta:
         table_name = "prompts"
@@ -173,6 +184,10 @@ MIGRATIONS: list[tuple[str, ...]] = [
             prompt_id TEXT NOT NULL REFERENCES prompts (id)
         )""",
         "CREATE INDEX legacy_ids_prompt_id ON legacy_ids (prompt_id)",
+    ),
+    (
+        # The creator's delete token, hashed: NULL for prompts saved before, or imported.
+        "ALTER TABLE prompts ADD COLUMN delete_token_hash TEXT",
     ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -599,14 +614,18 @@ def _find_same(parent_id: str | None, digest: str) -> tuple | None:
 
 
 _INSERT = "INSERT INTO prompts (id, parent_id, text, sha256, created_at) VALUES (?, ?, ?, ?, ?)"
+_SAVE = (
+    "INSERT INTO prompts (id, parent_id, text, sha256, created_at, delete_token_hash) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
 # PostgreSQL: another worker may insert the same (parent, text) between our read and
 # our insert. The partial unique index then keeps its row and skips ours (no error,
 # no aborted transaction), and the save becomes an idempotent hit.
 _INSERT_ROOT_PG = (
-    _INSERT.replace("?", "%s") + " ON CONFLICT (sha256) WHERE parent_id IS NULL DO NOTHING"
+    _SAVE.replace("?", "%s") + " ON CONFLICT (sha256) WHERE parent_id IS NULL DO NOTHING"
 )
 _INSERT_CHILD_PG = (
-    _INSERT.replace("?", "%s")
+    _SAVE.replace("?", "%s")
     + " ON CONFLICT (parent_id, sha256) WHERE parent_id IS NOT NULL DO NOTHING"
 )
 
@@ -618,12 +637,17 @@ def transaction():
 
 
 def save_prompt_record(
-    text: str, parent_id: str | None = None, *, new_id: Callable[[], uuid.UUID] = uuid.uuid4
+    text: str,
+    parent_id: str | None = None,
+    *,
+    new_id: Callable[[], uuid.UUID] = uuid.uuid4,
+    delete_token: str | None = None,
 ) -> tuple[dict, bool]:
     """Save a version and return ({id, parent_id, created_at, sha256}, created).
 
     Idempotent: the same text under the same parent returns the existing row, and
-    text equal to the parent's returns the parent; neither writes anything.
+    text equal to the parent's returns the parent; neither writes anything. A new
+    row keeps the hash of `delete_token`, which delete_prompt then asks for.
     """
     digest = hashlib.sha256(encode_text(text)).hexdigest()
     parent_id = None if parent_id is None else validate_prompt_id(parent_id)
@@ -639,9 +663,10 @@ def save_prompt_record(
         same = _find_same(parent_id, digest)
         if same is not None:
             return _row(same), False
-        row = (str(new_id()), parent_id, text, digest, _now())
+        token_hash = None if delete_token is None else _token_hash(delete_token)
+        row = (str(new_id()), parent_id, text, digest, _now(), token_hash)
         if not _postgres:
-            execute(_sql(_INSERT), row)
+            execute(_sql(_SAVE), row)
         elif execute(_INSERT_CHILD_PG if parent_id else _INSERT_ROOT_PG, row).rowcount == 0:
             same = _find_same(parent_id, digest)
             if same is None:  # saved and purged in that instant
@@ -654,6 +679,28 @@ def save_prompt(text: str, parent_id: str | None = None) -> tuple[str, bool]:
     """Save a version under a new UUID; return (id, created). See save_prompt_record."""
     record, created = save_prompt_record(text, parent_id)
     return record["id"], created
+
+
+_DELETE_TOKEN = "SELECT delete_token_hash, removed_at FROM prompts WHERE id = ?"
+
+
+def _token_hash(token: str) -> str:
+    # A token has 256 random bits: a plain hash is as good as a slow one.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def delete_prompt(prompt_id: str, delete_token: str) -> None:
+    """Purge a prompt for the holder of its delete token, exactly as purge_prompts does."""
+    prompt_id = validate_prompt_id(prompt_id)
+    _ensure()
+    row = database.execute_sql(_sql(_DELETE_TOKEN), (prompt_id,)).fetchone()
+    if row is None:
+        raise PromptNotFound(prompt_id)
+    if row[1] is not None:
+        raise PromptRemoved(prompt_id)
+    if row[0] is None or not hmac.compare_digest(row[0], _token_hash(delete_token)):
+        raise WrongDeleteToken(prompt_id)
+    purge_prompts([prompt_id])
 
 
 def store_prompt(
@@ -802,7 +849,7 @@ ORDER BY tree.depth, p.created_at, p.id
 """
 )
 _TOMBSTONE = (
-    "UPDATE prompts SET text = '', sha256 = NULL, removed_at = ? "
+    "UPDATE prompts SET text = '', sha256 = NULL, removed_at = ?, delete_token_hash = NULL "
     "WHERE id = ? AND removed_at IS NULL"
 )
 _LEGACY = "SELECT prompt_id FROM legacy_ids WHERE legacy_id = ?"
@@ -1043,7 +1090,7 @@ def _scrub() -> None:
     database.execute_sql("VACUUM")
     busy = database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
     if busy:
-        raise StoreError(
+        raise ScrubIncomplete(
             "readers kept the WAL busy, so it still holds old pages; run the command again"
         )
 

@@ -8,7 +8,6 @@ import webtest
 
 from api import store
 from api.app import create_app
-from api.config import Config
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
@@ -16,7 +15,7 @@ UNKNOWN = "00000000-0000-4000-8000-000000000000"
 def test_save_answers_201_with_location_and_share_url(client):
     resp = client.post_json("/api/prompts", {"text": "Hello {{ name }}"}, status=201)
     body = resp.json
-    assert set(body) == {"id", "parent_id", "created_at", "sha256", "url"}
+    assert set(body) == {"id", "parent_id", "created_at", "sha256", "url", "delete_token"}
     assert resp.headers["Location"].endswith(f"/api/prompts/{body['id']}")
     assert body["url"] == f"/p/{body['id']}"
     assert body["parent_id"] is None
@@ -35,7 +34,7 @@ def test_resaving_is_idempotent_and_answers_200(client, save):
     root = save("v1")
     child = save("v2", root["id"])
     again = client.post_json("/api/prompts", {"text": "v2", "parent_id": root["id"]}, status=200)
-    assert again.json == child
+    assert again.json == {k: v for k, v in child.items() if k != "delete_token"}
     assert "Location" not in again.headers
     unchanged = client.post_json(
         "/api/prompts", {"text": "v1", "parent_id": root["id"]}, status=200
@@ -49,8 +48,8 @@ def test_uppercase_parent_id_is_normalised(save):
     assert save("v2", root["id"].upper())["parent_id"] == root["id"]
 
 
-def test_share_url_is_absolute_only_with_a_configured_public_url(db_path):
-    config = Config(db_path=db_path, save_rate_limit=None, public_url="https://prompts.example")
+def test_share_url_is_absolute_only_with_a_configured_public_url(make_config):
+    config = make_config(public_url="https://prompts.example")
     client = webtest.TestApp(create_app(config))
     body = client.post_json(
         "/api/prompts", {"text": "x"}, headers={"Host": "evil.example"}, status=201
