@@ -12,7 +12,7 @@ Hot paths (load by id, save, history, rate limit) run fixed SQL strings; the
 model, the rest of the queries and the connection handling are Peewee's.
 
 SQLite is the default. DATABASE_URL=postgres://... selects PostgreSQL instead
-(psycopg 3, the `postgres` extra): the same statements run on both, except the few
+(psycopg2, the `postgres` extra): the same statements run on both, except the few
 listed in _ON_POSTGRES and the branches on `_postgres`, where the dialects differ.
 """
 
@@ -265,13 +265,13 @@ _sql_cache: dict[str, str] = {}
 
 
 class _PostgresDatabase(PostgresqlDatabase):
-    """PostgreSQL through psycopg 3, reconnecting after the server dropped a connection."""
+    """PostgreSQL through psycopg2, reconnecting after the server dropped a connection."""
 
     def cursor(self, named_cursor=None):
         conn = self._state.conn
-        # After a restart or failover the old connection is "broken": the query
+        # After a restart or failover the old connection is marked closed: the query
         # that found out failed (503), the next one gets a new connection.
-        if conn is not None and conn.broken and not self.in_transaction():
+        if conn is not None and conn.closed and not self.in_transaction():
             self._state.reset()
         return super().cursor(named_cursor)
 
@@ -279,7 +279,7 @@ class _PostgresDatabase(PostgresqlDatabase):
 def _postgres_database(url: str) -> PostgresqlDatabase:
     """Build the database a postgres:// URL names, or raise ConfigError saying why not."""
     try:
-        import psycopg  # noqa: F401 -- only to say clearly when the driver is missing
+        import psycopg2  # noqa: F401 -- only to say clearly when the driver is missing
     except ImportError:
         raise ConfigError(
             "DATABASE_URL names PostgreSQL, but its driver is not installed: "
@@ -294,7 +294,7 @@ def _postgres_database(url: str) -> PostgresqlDatabase:
         raise ConfigError("DATABASE_URL names no database: postgres://user:password@host/NAME")
     params.setdefault("connect_timeout", 10)
     params.setdefault("application_name", "prompt-store")
-    return _PostgresDatabase(name, prefer_psycopg3=True, **params)
+    return _PostgresDatabase(name, **params)
 
 
 def configure(config: Config | None = None) -> None:

@@ -32,10 +32,16 @@ def purge(prompt_ids: tuple[str, ...], yes: bool) -> None:
         click.echo("Dry run: nothing was removed. Run again with --yes to remove the text.")
         return
     removed = store.purge_prompts(list(prompt_ids))
-    click.echo(
-        f"Removed the text of {len(removed)} prompt(s); the database was vacuumed and its "
-        "WAL truncated, so no copy remains in the database files."
-    )
+    if store.is_postgres():
+        click.echo(
+            f"Removed the text of {len(removed)} prompt(s); VACUUM FULL rewrote the prompts "
+            "table, so no table file holds it (the server's WAL may, until it is recycled)."
+        )
+    else:
+        click.echo(
+            f"Removed the text of {len(removed)} prompt(s); the database was vacuumed and its "
+            "WAL truncated, so no copy remains in the database files."
+        )
     directory = default_backup_dir()
     older = backups(directory) + backups(directory, "pre-restore")
     if removed and older:

@@ -1,8 +1,15 @@
-"""Shared fixtures: a temp database file per test, the app, a WebTest client, a CLI runner."""
+"""Shared fixtures: a fresh database per test, the app, a WebTest client, a CLI runner.
+
+Every test that uses `config` (so also `app`, `client`, `save` and `cli`) runs twice:
+on SQLite, in a temp file, and on PostgreSQL, in a schema of its own on the server
+named by PROMPT_STORE_TEST_POSTGRES_URL (`.ci/postgres start DIR` starts one).
+Mark a test or module `sqlite_only` when it is about SQLite's files or pragmas.
+"""
 
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 import webtest
@@ -11,8 +18,17 @@ from click.testing import CliRunner
 from api import store
 from api.app import create_app
 from api.config import Config
+from jobs.cli import main
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
+POSTGRES_URL_VARIABLE = "PROMPT_STORE_TEST_POSTGRES_URL"
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        backends = ["sqlite"] if sqlite_only else ["sqlite", "postgres"]
+        metafunc.parametrize("backend", backends, indirect=True)
 
 
 @pytest.fixture(autouse=True)
@@ -26,15 +42,89 @@ def isolated_environment(tmp_path, monkeypatch):
     store.close()
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A connection to the test PostgreSQL server; skip without one, but fail in CI."""
+    url = os.environ.get(POSTGRES_URL_VARIABLE)
+    problem = None
+    if not url:
+        problem = f"{POSTGRES_URL_VARIABLE} is not set (start a server: .ci/postgres start DIR)"
+    else:
+        try:
+            import psycopg2
+
+            admin = psycopg2.connect(url, connect_timeout=5)
+            admin.autocommit = True
+        except Exception as error:  # no driver, no server, bad URL: all mean "cannot test"
+            problem = f"no PostgreSQL server at {url}: {str(error).strip()}"
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"{problem}; CI must run the PostgreSQL tests", pytrace=False)
+        pytest.skip(f"PostgreSQL tests need a server: {problem}")
+    yield url, admin
+    admin.close()
+
+
+@pytest.fixture
+def new_postgres_url(postgres_server):
+    """Make URLs of fresh, empty databases: each a schema of its own, dropped afterwards."""
+    url, admin = postgres_server
+    schemas = []
+
+    def new_postgres_url() -> str:
+        schema = f"test_{uuid.uuid4().hex[:16]}"
+        with admin.cursor() as cursor:
+            cursor.execute(f"CREATE SCHEMA {schema}")
+        schemas.append(schema)
+        # The URL reaches the store as DATABASE_URL would: libpq's `options` puts
+        # every connection, including pg_dump's, in the schema.
+        return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+    yield new_postgres_url
+    store.close()
+    with admin.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '10s'")
+        for schema in schemas:
+            cursor.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def backend(request) -> str:
+    """'sqlite' or 'postgres': the database this run of the test uses."""
+    return request.param
+
+
 @pytest.fixture
 def db_path(tmp_path):
     return tmp_path / "data" / "prompts.db"
 
 
 @pytest.fixture
-def config(db_path):
-    """A config on a temp file (not :memory:, which vanishes with its connection)."""
-    return Config(db_path=db_path, save_rate_limit=None, admin_token=ADMIN_TOKEN)
+def database_url(backend, request) -> str | None:
+    """The test's PostgreSQL database (a fresh schema), or None on SQLite."""
+    return request.getfixturevalue("new_postgres_url")() if backend == "postgres" else None
+
+
+@pytest.fixture
+def make_config(backend, db_path, database_url, request):
+    """Build a config on the test's database, or a `fresh` other one; keywords override."""
+
+    def make_config(fresh: bool = False, **overrides) -> Config:
+        path, url = db_path, database_url
+        if fresh:
+            path = db_path.with_name(f"other-{uuid.uuid4().hex[:8]}.db")
+            url = request.getfixturevalue("new_postgres_url")() if url else None
+        settings = {"db_path": path, "database_url": url, "save_rate_limit": None}
+        return Config(**{**settings, "admin_token": ADMIN_TOKEN, **overrides})
+
+    return make_config
+
+
+@pytest.fixture
+def config(make_config):
+    """The test's database: a temp file (not :memory:, which vanishes with its
+    connection), or a fresh PostgreSQL schema."""
+    return make_config()
 
 
 @pytest.fixture
@@ -58,6 +148,20 @@ def runner():
 
 
 @pytest.fixture
+def cli(runner, config):
+    """Run `prompt-store` on the test's database (or `on=` another config)."""
+
+    def cli(*args, input=None, on: Config | None = None):
+        target = on or config
+        if target.database_url:
+            env = {"DATABASE_URL": target.database_url}
+            return runner.invoke(main, list(args), input=input, env=env)
+        return runner.invoke(main, ["--db", str(target.db_path), *args], input=input)
+
+    return cli
+
+
+@pytest.fixture
 def save(client):
     """Save through the API and return the response body."""
 
@@ -66,3 +170,4 @@ def save(client):
         return client.post_json("/api/prompts", body, status=status).json
 
     return save
+

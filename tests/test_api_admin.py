@@ -6,14 +6,13 @@ import pytest
 import webtest
 
 from api.app import create_app
-from api.config import Config
 
 ADMIN_PATHS = ["/api/prompts", "/api/stats", "/api/prompts/{id}/children"]
 
 
 @pytest.mark.parametrize("path", ADMIN_PATHS)
-def test_admin_routes_do_not_exist_without_a_configured_token(db_path, path):
-    client = webtest.TestApp(create_app(Config(db_path=db_path, save_rate_limit=None)))
+def test_admin_routes_do_not_exist_without_a_configured_token(make_config, path):
+    client = webtest.TestApp(create_app(make_config(admin_token=None)))
     saved = client.post_json("/api/prompts", {"text": "private"}, status=201).json
     url = path.format(id=saved["id"])
     client.get(url, status=404)

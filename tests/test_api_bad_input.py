@@ -9,7 +9,6 @@ import webtest
 
 from api import store
 from api.app import create_app
-from api.config import Config
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
@@ -62,6 +61,7 @@ def test_json_with_a_charset_parameter_is_fine(client):
     )
 
 
+@pytest.mark.sqlite_only  # reads the database files
 @pytest.mark.parametrize("field", ["inputs", "outputs", "model", "response", "variables"])
 def test_anything_but_prompt_text_is_refused_and_named(client, field, db_path):
     marker = "MARKER-7f3a9c-never-stored"
@@ -108,9 +108,8 @@ def test_null_parent_id_means_a_root(client):
     assert body["parent_id"] is None
 
 
-def test_text_over_the_limit_is_413_and_never_truncated(db_path):
-    config = Config(db_path=db_path, save_rate_limit=None, max_bytes=1024)
-    client = webtest.TestApp(create_app(config))
+def test_text_over_the_limit_is_413_and_never_truncated(make_config):
+    client = webtest.TestApp(create_app(make_config(max_bytes=1024)))
     client.post_json("/api/prompts", {"text": "é" * 512}, status=201)  # exactly 1024 bytes
     error = client.post_json("/api/prompts", {"text": "é" * 512 + "x"}, status=413).json
     assert "1 KiB" in error["description"]
@@ -182,6 +181,7 @@ def test_unknown_or_malformed_ids_are_404(client, path):
     assert error["title"] == "Prompt not found"
 
 
+@pytest.mark.sqlite_only  # SQLite's trace callback sees every statement
 def test_malformed_path_id_is_404_without_a_query(client):
     store.healthcheck()
     statements = []

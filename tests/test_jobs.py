@@ -22,14 +22,6 @@ def configured(config):
     store.configure(config)
 
 
-@pytest.fixture
-def cli(runner, db_path):
-    def cli(*args, input=None):
-        return runner.invoke(main, ["--db", str(db_path), *args], input=input)
-
-    return cli
-
-
 def _commands():
     return sorted(main.commands.items())
 
@@ -66,12 +58,12 @@ def test_python_dash_m_jobs_runs_the_same_cli(db_path):
     assert usage.stdout.startswith("Usage: prompt-store")
 
 
-def test_init_db_migrates_then_reports_up_to_date(cli, db_path):
+def test_init_db_migrates_then_reports_up_to_date(cli, config):
     first = cli("init-db")
     assert first.exit_code == 0
     assert f"migrated from version 0 to {store.SCHEMA_VERSION}" in first.output
     assert "up to date" in cli("init-db").output
-    assert db_path.exists()
+    assert config.database_url or config.db_path.exists()
 
 
 def test_an_unusable_setting_is_one_sentence_not_a_traceback(runner, monkeypatch, db_path):
@@ -92,6 +84,7 @@ def test_an_unreachable_postgres_server_is_one_sentence(runner, monkeypatch):
     assert "secret" not in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.sqlite_only
 def test_a_file_that_is_not_a_database_is_one_sentence(cli, db_path):
     db_path.parent.mkdir(parents=True)
     db_path.write_bytes(b"this is not sqlite" * 100)
@@ -128,6 +121,7 @@ def test_stats_counts_prompts_lineage_and_recent_saves(cli):
     assert data["newest_backup"] is None
 
 
+@pytest.mark.sqlite_only  # PostgreSQL's: test_postgres.py
 def test_stats_reports_the_newest_backup_and_its_age(cli):
     store.save_prompt("backed up")
     assert cli("backup").exit_code == 0
@@ -159,20 +153,29 @@ def test_check_passes_a_sound_database(cli):
     }
 
 
-def _tamper(db_path, *statements):
+def _tamper(config, *statements):
     """Break the database behind the store's back, as a bad manual edit would."""
     store.close()
-    with sqlite3.connect(db_path) as db:
+    if config.database_url:
+        import psycopg2
+
+        with psycopg2.connect(config.database_url) as db, db.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")  # no FK triggers
+            for statement in statements:
+                cursor.execute(statement)
+        db.close()
+        return
+    with sqlite3.connect(config.db_path) as db:
         db.execute("PRAGMA foreign_keys = OFF")
         for statement in statements:
             db.execute(statement)
 
 
-def test_check_reports_sha256_mismatches_cycles_and_missing_parents(cli, db_path):
+def test_check_reports_sha256_mismatches_cycles_and_missing_parents(cli, config):
     a, b = _lineage("one", "two")
     c = store.save_prompt("three")[0]
     _tamper(
-        db_path,
+        config,
         f"UPDATE prompts SET text = 'edited by hand' WHERE id = '{c}'",
         f"UPDATE prompts SET parent_id = '{b}' WHERE id = '{a}'",  # a -> b -> a
         "INSERT INTO prompts (id, parent_id, text, sha256, created_at) VALUES "
@@ -206,10 +209,10 @@ def test_cron_has_a_daily_backup_a_weekly_check_and_hourly_stats():
 
 
 @pytest.mark.parametrize("command", [job["command"] for job in _cron()])
-def test_every_cron_command_runs(runner, db_path, command):
+def test_every_cron_command_runs(cli, command):
     store.save_prompt("scheduled")
     program, *args = command.split()
     assert program == "prompt-store"
-    result = runner.invoke(main, ["--db", str(db_path), *args])
+    result = cli(*args)
     assert result.exit_code == 0, result.output
     assert result.output.strip()

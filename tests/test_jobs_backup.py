@@ -15,6 +15,9 @@ from jobs.cli import main
 
 from .servers import Gunicorn
 
+# SQLite's backup files; PostgreSQL's pg_dump path is tested in test_postgres.py.
+pytestmark = pytest.mark.sqlite_only
+
 BACKUP = re.compile(r"^prompts-\d{8}T\d{6}Z\.db(\.gz)?$")
 
 

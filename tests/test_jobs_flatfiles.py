@@ -7,7 +7,6 @@ import os
 import pytest
 
 from api import store
-from jobs.cli import main
 
 UUID = "3f0c2a9e-8d1b-4c7e-9a55-2b6f0e1d4c33"
 HEX = "0123456789abcdef01234567"
@@ -16,14 +15,6 @@ HEX = "0123456789abcdef01234567"
 @pytest.fixture(autouse=True)
 def configured(config):
     store.configure(config)
-
-
-@pytest.fixture
-def cli(runner, db_path):
-    def cli(*args, input=None):
-        return runner.invoke(main, ["--db", str(db_path), *args], input=input)
-
-    return cli
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import sqlite3
 import pytest
 
 from api import store
-from jobs.cli import main
 
 SECRET = "Use this key: sk-live-7f3a9c2e41d8b6a05e9f1c3d7b2a4e6f and never share it."
 
@@ -16,14 +15,6 @@ SECRET = "Use this key: sk-live-7f3a9c2e41d8b6a05e9f1c3d7b2a4e6f and never share
 @pytest.fixture(autouse=True)
 def configured(config):
     store.configure(config)
-
-
-@pytest.fixture
-def cli(runner, db_path):
-    def cli(*args, input=None):
-        return runner.invoke(main, ["--db", str(db_path), *args], input=input)
-
-    return cli
 
 
 @pytest.fixture
@@ -46,6 +37,7 @@ def _database_bytes(db_path) -> bytes:
     )
 
 
+@pytest.mark.sqlite_only  # PostgreSQL's: test_postgres.py
 def test_purge_leaves_no_trace_of_the_text_or_its_hash_in_the_files(cli, db_path, lineage):
     _, secret, _ = lineage
     needles = [
@@ -139,6 +131,7 @@ def test_purge_names_the_backups_that_still_hold_the_text(cli, lineage):
     assert "1 backup(s)" in result.output and "still hold the text" in result.output
 
 
+@pytest.mark.sqlite_only
 def test_purge_fails_loudly_when_a_reader_keeps_the_wal(cli, db_path, lineage, monkeypatch):
     _, secret, _ = lineage
     store.save_prompt("something in the WAL")

@@ -7,8 +7,6 @@ import json
 import pytest
 
 from api import store
-from api.config import Config
-from jobs.cli import main
 
 ROOT_ID = "00000000-0000-4000-8000-000000000001"
 CHILD_ID = "00000000-0000-4000-8000-000000000002"
@@ -18,14 +16,6 @@ T0 = "2026-01-01T00:00:00.000000+00:00"
 @pytest.fixture(autouse=True)
 def configured(config):
     store.configure(config)
-
-
-@pytest.fixture
-def cli(runner, db_path):
-    def cli(*args, input=None, db=db_path):
-        return runner.invoke(main, ["--db", str(db), *args], input=input)
-
-    return cli
 
 
 def _line(**fields):
@@ -45,19 +35,21 @@ def _everything():
     store.add_legacy_id("0123456789abcdef01234567", a)
 
 
-def test_export_then_import_into_a_fresh_database_reproduces_everything(cli, tmp_path, client):
+def test_export_then_import_into_a_fresh_database_reproduces_everything(
+    cli, tmp_path, client, make_config
+):
     _everything()
     exported = cli("export")
     assert exported.exit_code == 0
-    fresh = tmp_path / "fresh.db"
+    fresh = make_config(fresh=True)
     (tmp_path / "dump.jsonl").write_text(exported.stdout, encoding="utf-8")
-    result = cli("import", str(tmp_path / "dump.jsonl"), db=fresh)
+    result = cli("import", str(tmp_path / "dump.jsonl"), on=fresh)
     assert result.exit_code == 0, result.output
     assert "Imported 7 prompts (0 already present)." in result.output
-    assert cli("export", db=fresh).stdout == exported.stdout
-    assert cli("check", db=fresh).exit_code == 0
+    assert cli("export", on=fresh).stdout == exported.stdout
+    assert cli("check", on=fresh).exit_code == 0
 
-    store.configure(Config(db_path=fresh))
+    store.configure(fresh)
     lines = [json.loads(line) for line in exported.stdout.splitlines()]
     for line in lines:
         if line["removed_at"] is None:
@@ -94,16 +86,16 @@ def test_export_to_a_file_is_written_whole(cli, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if "out" in p.name) == ["out.jsonl"]
 
 
-def test_importing_twice_changes_nothing(cli, tmp_path):
+def test_importing_twice_changes_nothing(cli, tmp_path, make_config):
     _everything()
     dump = tmp_path / "dump.jsonl"
     cli("export", "-o", str(dump))
-    fresh = tmp_path / "fresh.db"
-    cli("import", str(dump), db=fresh)
-    again = cli("import", str(dump), db=fresh)
+    fresh = make_config(fresh=True)
+    cli("import", str(dump), on=fresh)
+    again = cli("import", str(dump), on=fresh)
     assert again.exit_code == 0
     assert "Imported 0 prompts (7 already present)." in again.output
-    assert cli("export", db=fresh).stdout == dump.read_text(encoding="utf-8")
+    assert cli("export", on=fresh).stdout == dump.read_text(encoding="utf-8")
 
 
 def test_import_reads_standard_input_and_normalises_times(cli):

@@ -90,10 +90,8 @@ def test_cors_is_off_by_default(client, save):
     assert "Access-Control-Allow-Origin" not in resp.headers
 
 
-def test_cors_allows_only_configured_origins(db_path):
-    config = Config(
-        db_path=db_path, save_rate_limit=None, cors_origins=("https://playground.example",)
-    )
+def test_cors_allows_only_configured_origins(make_config):
+    config = make_config(cors_origins=("https://playground.example",))
     client = webtest.TestApp(create_app(config))
     saved = client.post_json("/api/prompts", {"text": "x"}).json
     url = f"/api/prompts/{saved['id']}"

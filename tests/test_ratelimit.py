@@ -6,12 +6,13 @@ import json
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 
 import pytest
 import webtest
 
 from api.app import create_app
-from api.config import Config, ConfigError, RateLimit
+from api.config import ConfigError, RateLimit
 from api.ratelimit import client_key
 
 
@@ -28,10 +29,8 @@ def clock():
     return Clock()
 
 
-def make_client(db_path, clock, limit="3/minute", proxies=0, addr="203.0.113.7"):
-    config = Config(
-        db_path=db_path, save_rate_limit=RateLimit.parse(limit), trusted_proxies=proxies
-    )
+def make_client(config, clock, limit="3/minute", proxies=0, addr="203.0.113.7"):
+    config = replace(config, save_rate_limit=RateLimit.parse(limit), trusted_proxies=proxies)
     return webtest.TestApp(create_app(config, clock=clock), extra_environ={"REMOTE_ADDR": addr})
 
 
@@ -39,8 +38,8 @@ def post(client, text, status, **headers):
     return client.post_json("/api/prompts", {"text": text}, headers=headers, status=status)
 
 
-def test_the_limit_answers_429_json_with_retry_after(db_path, clock):
-    client = make_client(db_path, clock)
+def test_the_limit_answers_429_json_with_retry_after(config, clock):
+    client = make_client(config, clock)
     for i in range(3):
         post(client, f"p{i}", 201)
     resp = post(client, "p3", 429)
@@ -50,24 +49,24 @@ def test_the_limit_answers_429_json_with_retry_after(db_path, clock):
     assert "20 seconds" in resp.json["description"]
 
 
-def test_idempotent_saves_count_too(db_path, clock):
-    client = make_client(db_path, clock)
+def test_idempotent_saves_count_too(config, clock):
+    client = make_client(config, clock)
     post(client, "same", 201)
     post(client, "same", 200)
     post(client, "same", 200)
     post(client, "same", 429)
 
 
-def test_requests_refused_as_malformed_do_not_count(db_path, clock):
-    client = make_client(db_path, clock)
+def test_requests_refused_as_malformed_do_not_count(config, clock):
+    client = make_client(config, clock)
     for _ in range(5):
         client.post("/api/prompts", b"{", headers={"Content-Type": "application/json"}, status=400)
     for i in range(3):
         post(client, f"p{i}", 201)
 
 
-def test_the_allowance_refills_one_save_per_interval(db_path, clock):
-    client = make_client(db_path, clock)
+def test_the_allowance_refills_one_save_per_interval(config, clock):
+    client = make_client(config, clock)
     for i in range(3):
         post(client, f"p{i}", 201)
     clock.now += 19.5
@@ -77,8 +76,8 @@ def test_the_allowance_refills_one_save_per_interval(db_path, clock):
     post(client, "again too soon", 429)
 
 
-def test_a_quiet_client_never_banks_more_than_the_limit(db_path, clock):
-    client = make_client(db_path, clock)
+def test_a_quiet_client_never_banks_more_than_the_limit(config, clock):
+    client = make_client(config, clock)
     post(client, "first", 201)
     clock.now += 3600
     for i in range(3):
@@ -86,8 +85,8 @@ def test_a_quiet_client_never_banks_more_than_the_limit(db_path, clock):
     post(client, "over", 429)
 
 
-def test_no_window_boundary_lets_a_double_burst_through(db_path, clock):
-    client = make_client(db_path, clock)
+def test_no_window_boundary_lets_a_double_burst_through(config, clock):
+    client = make_client(config, clock)
     accepted = 0
     for step in range(120):  # two minutes, a request every second
         clock.now += 1
@@ -100,25 +99,25 @@ def test_no_window_boundary_lets_a_double_burst_through(db_path, clock):
     assert accepted == 3 + 119 // 20
 
 
-def test_clients_are_limited_separately(db_path, clock):
-    a = make_client(db_path, clock, addr="203.0.113.1")
-    b = make_client(db_path, clock, addr="203.0.113.2")
+def test_clients_are_limited_separately(config, clock):
+    a = make_client(config, clock, addr="203.0.113.1")
+    b = make_client(config, clock, addr="203.0.113.2")
     for i in range(3):
         post(a, f"a{i}", 201)
     post(a, "a3", 429)
     post(b, "b0", 201)
 
 
-def test_spoofed_forwarded_for_does_not_help_without_trusted_proxies(db_path, clock):
-    client = make_client(db_path, clock, proxies=0)
+def test_spoofed_forwarded_for_does_not_help_without_trusted_proxies(config, clock):
+    client = make_client(config, clock, proxies=0)
     for i in range(3):
         post(client, f"p{i}", 201, **{"X-Forwarded-For": f"198.51.100.{i}"})
     post(client, "p3", 429, **{"X-Forwarded-For": "198.51.100.99"})
 
 
-def test_with_one_trusted_proxy_the_rightmost_entry_is_the_client(db_path, clock):
+def test_with_one_trusted_proxy_the_rightmost_entry_is_the_client(config, clock):
     # All requests come from the proxy's address; the proxy appends the real client.
-    client = make_client(db_path, clock, proxies=1, addr="10.0.0.1")
+    client = make_client(config, clock, proxies=1, addr="10.0.0.1")
     for i in range(3):
         post(client, f"p{i}", 201, **{"X-Forwarded-For": f"spoof-{i}, 203.0.113.5"})
     post(client, "p3", 429, **{"X-Forwarded-For": "1.2.3.4, 203.0.113.5"})
@@ -132,8 +131,8 @@ def test_ipv6_clients_are_grouped_by_their_64_prefix():
     assert len(client_key("203.0.113.5")) == 32  # a hash, never the address itself
 
 
-def test_the_limit_is_shared_by_app_instances_in_other_processes(db_path, clock):
-    client = make_client(db_path, clock, limit="3/hour")
+def test_the_limit_is_shared_by_app_instances_in_other_processes(config, clock):
+    client = make_client(config, clock, limit="3/hour")
     for i in range(3):
         post(client, f"p{i}", 201)
     # A second app instance, in another process, on the same database file.
@@ -141,7 +140,8 @@ def test_the_limit_is_shared_by_app_instances_in_other_processes(db_path, clock)
         import json, webtest
         from api.app import create_app
         from api.config import Config, RateLimit
-        config = Config(db_path={str(db_path)!r}, save_rate_limit=RateLimit.parse("3/hour"))
+        config = Config(db_path={str(config.db_path)!r}, database_url={config.database_url!r},
+                        save_rate_limit=RateLimit.parse("3/hour"))
         client = webtest.TestApp(create_app(config, clock=lambda: {clock.now!r}),
                                  extra_environ={{"REMOTE_ADDR": "203.0.113.7"}})
         resp = client.post_json("/api/prompts", {{"text": "from B"}}, expect_errors=True)
@@ -173,8 +173,8 @@ def test_bad_rate_limit_settings_are_refused_clearly(value):
         RateLimit.parse(value)
 
 
-def test_a_save_the_store_refuses_is_not_counted(db_path, clock):
-    client = make_client(db_path, clock)
+def test_a_save_the_store_refuses_is_not_counted(config, clock):
+    client = make_client(config, clock)
     unknown = "00000000-0000-4000-8000-000000000000"
     for _ in range(5):
         client.post_json("/api/prompts", {"text": "x", "parent_id": unknown}, status=422)

@@ -1,4 +1,8 @@
-"""The store's public functions, called directly as a script would."""
+"""The store's public functions, called directly as a script would.
+
+Each test runs on SQLite and on PostgreSQL (see conftest.py), except those marked
+sqlite_only; tests/test_postgres.py has PostgreSQL's counterparts of those.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ def configured(config):
     store.configure(config)
 
 
+@pytest.mark.sqlite_only
 def test_functions_initialise_the_database_from_the_environment(tmp_path, monkeypatch):
     path = tmp_path / "fresh" / "prompts.db"
     monkeypatch.setenv("STRUCKDOWN_PROMPT_DB", str(path))
@@ -26,6 +31,7 @@ def test_functions_initialise_the_database_from_the_environment(tmp_path, monkey
     assert store.get_prompt(prompt_id) == "Hello {{ name }}"
 
 
+@pytest.mark.sqlite_only
 def test_default_database_lives_under_home_with_private_permissions(tmp_path):
     store.configure(Config())  # HOME is a temp dir in tests
     store.save_prompt("private")
@@ -35,6 +41,7 @@ def test_default_database_lives_under_home_with_private_permissions(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.sqlite_only
 def test_connection_uses_wal_and_the_agreed_pragmas():
     store.healthcheck()
     pragma = lambda name: store.database.execute_sql(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
@@ -44,6 +51,7 @@ def test_connection_uses_wal_and_the_agreed_pragmas():
     assert pragma("busy_timeout") >= 5000
 
 
+@pytest.mark.sqlite_only
 def test_model_matches_the_migrated_schema():
     store.healthcheck()
     columns = {r[1] for r in store.database.execute_sql("PRAGMA table_info(prompts)")}
@@ -61,8 +69,8 @@ def test_schema_version_is_recorded_and_migrate_is_repeatable():
 def test_a_database_from_a_newer_release_is_refused(db_path):
     store.healthcheck()
     store.database.execute_sql(
-        "INSERT INTO schema_migrations (version, applied_at) VALUES (?, 'later')",
-        (store.SCHEMA_VERSION + 1,),
+        "INSERT INTO schema_migrations (version, applied_at) "
+        f"VALUES ({store.SCHEMA_VERSION + 1}, 'later')"
     )
     with pytest.raises(store.SchemaTooNew):
         store.migrate()
@@ -114,8 +122,8 @@ def test_unstorable_text_is_refused(text):
     assert store.get_cache_stats()["count"] == 0
 
 
-def test_text_over_the_limit_is_refused_not_truncated(db_path):
-    store.configure(Config(db_path=db_path, max_bytes=10))
+def test_text_over_the_limit_is_refused_not_truncated(make_config):
+    store.configure(make_config(max_bytes=10))
     store.save_prompt("é" * 5)  # exactly 10 bytes
     with pytest.raises(store.PromptTooLarge) as error:
         store.save_prompt("é" * 5 + "!")
@@ -158,6 +166,7 @@ def test_history_is_the_path_to_the_root_nearest_first():
     assert store.get_prompt_history(ids[0]) == []
 
 
+@pytest.mark.sqlite_only
 def test_history_of_a_deep_chain_is_one_query():
     ids = _chain(300)
     statements = []
@@ -200,6 +209,7 @@ def test_children_are_the_direct_descendants():
     assert [c["id"] for c in store.get_children(root)] == [a, b]
 
 
+@pytest.mark.sqlite_only
 def test_cache_stats_count_the_wal_too():
     store.save_prompt("x" * 10_000)
     stats = store.get_cache_stats()
@@ -238,6 +248,7 @@ def test_concurrent_identical_saves_make_one_row():
     assert sum(created for _, created in results) == 1
 
 
+@pytest.mark.sqlite_only
 def test_unique_index_refuses_a_duplicate_even_behind_the_stores_back(db_path):
     store.save_prompt("once")
     raw = sqlite3.connect(db_path)
