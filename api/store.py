@@ -1080,9 +1080,13 @@ def purge_prompts(prompt_ids: list[str]) -> list[str]:
 def _scrub() -> None:
     if _postgres:
         # VACUUM FULL writes the table, its TOAST table and its indexes into new
-        # files and drops the old ones, which held the old row versions. (It locks
-        # the table while it runs; the server's WAL keeps the text until recycled.)
-        database.execute_sql("VACUUM FULL prompts")
+        # files and drops the old ones, which held the old row versions. ANALYZE
+        # replaces the statistics, whose samples of the columns may quote the text,
+        # and VACUUM FULL pg_statistic drops the old ones (a superuser's right: for
+        # others the server skips it with a warning). Each locks its table while it
+        # runs; the server's WAL keeps the text until it is recycled.
+        for statement in ("VACUUM FULL prompts", "ANALYZE prompts", "VACUUM FULL pg_statistic"):
+            database.execute_sql(statement)
         return
     # VACUUM rewrites every page, so no free page or slack space keeps old text; the
     # TRUNCATE checkpoint copies the result into the main file and empties the WAL,
