@@ -2,8 +2,15 @@
 // User text only ever reaches the page through .value and .textContent.
 "use strict";
 
-const state = { currentPromptId: "", savedText: "", saving: false, older: null, draftTimer: 0 };
+const state = {
+  currentPromptId: "", savedText: "", saving: false, older: null, draftTimer: 0,
+  interfaceTimer: 0, entries: [], templates: new Map(),
+};
 const DRAFT_PREFIX = "prompt-store:draft:";
+const TOKEN_PREFIX = "prompt-store:delete-token:";
+const CONFIRM_DELETE = "Delete this version from the server?\n\n" +
+  "Its text is wiped for good and every link to it stops working: it will say the version " +
+  "was removed. Later versions keep their own text; earlier ones are not touched.";
 
 // -- helpers --------------------------------------------------------------------
 function $(selector) {
@@ -83,6 +90,8 @@ function onEdit() {
   showDirty();
   clearTimeout(state.draftTimer);
   state.draftTimer = setTimeout(writeDraft, 300);
+  clearTimeout(state.interfaceTimer);
+  state.interfaceTimer = setTimeout(showInterface, 250);
 }
 
 function onBeforeUnload(event) {
@@ -158,6 +167,7 @@ async function send(text, size, limit) {
 function saved(data, text, created) {
   const previousId = state.currentPromptId;
   state.savedText = text;
+  if (data.delete_token) keepToken(data.id, data.delete_token); // only a 201 carries one
   withStorage((store) => store.removeItem(draftKey(previousId)));
   if (data.id === previousId) {
     setStatus("No changes: this version is already saved.");
@@ -175,7 +185,9 @@ function showVersion(id) {
   state.currentPromptId = id;
   $("#current-prompt-id").value = id;
   $("#copy-link").hidden = !id;
+  $("#delete").hidden = !tokenFor(id);
   showDirty();
+  showInterface();
   loadHistory(id);
   if (!$("#diff-view").hidden) loadDiff(id);
 }
@@ -214,6 +226,99 @@ async function copyLink() {
   }
 }
 
+// -- delete tokens: kept for the prompts this browser created, keyed by id -----------
+function tokenFor(id) {
+  return id ? withStorage((store) => store.getItem(TOKEN_PREFIX + id)) : null;
+}
+
+function keepToken(id, token) {
+  withStorage((store) => store.setItem(TOKEN_PREFIX + id, token));
+}
+
+function forgetToken(id) {
+  withStorage((store) => store.removeItem(TOKEN_PREFIX + id));
+}
+
+async function deleteVersion() {
+  const id = state.currentPromptId;
+  const token = tokenFor(id);
+  const unsaved = isDirty() ? "\n\nYour unsaved edits in the editor are discarded too." : "";
+  if (!token || !window.confirm(CONFIRM_DELETE + unsaved)) return;
+  setStatus("Deleting…");
+  let response;
+  try {
+    response = await fetch("/api/prompts/" + encodeURIComponent(id), {
+      method: "DELETE", headers: { "X-Delete-Token": token },
+    });
+  } catch (error) {
+    return setStatus("Not deleted: the server could not be reached. Try again.", "error");
+  }
+  if (response.status === 204 || response.status === 410) {
+    forgetToken(id);
+    withStorage((store) => store.removeItem(draftKey(id)));
+    state.savedText = $("#editor").value; // leave without the unsaved-changes warning
+    return window.location.replace("/p/" + encodeURIComponent(id)); // the server's "removed" page
+  }
+  if (response.status === 403) {
+    forgetToken(id); // it will never work: the server holds no such token for this version
+    $("#delete").hidden = true;
+  }
+  if (response.status === 429) return setStatus("Not deleted: too many requests. " + retryHint(response), "error");
+  const data = await response.json().catch(() => ({}));
+  setStatus("Not deleted: " + (data.description || `the server answered ${response.status}.`), "error");
+}
+
+// -- the template interface: the variables and slots of the text, as chips ------------
+function showInterface() {
+  clearTimeout(state.interfaceTimer);
+  const found = PromptTemplate.read($("#editor").value);
+  for (const kind of ["variables", "slots"]) {
+    const chips = found[kind].map((name) => element("span", "chip", name));
+    chips.forEach((chip) => chip.setAttribute("role", "listitem"));
+    $("#" + kind).replaceChildren(...chips);
+    $("#" + kind + "-row").hidden = chips.length === 0;
+  }
+  $("#interface-none").hidden = found.variables.length + found.slots.length > 0;
+}
+
+function templateOf(id) {
+  if (!state.templates.has(id)) {
+    const loaded = fetch("/api/prompts/" + encodeURIComponent(id))
+      .then((response) => (response.ok ? response.json() : null))
+      .then((data) => data && data.template, () => null);
+    state.templates.set(id, loaded);
+  }
+  return state.templates.get(id);
+}
+
+// Marks each listed version whose variables or slots differ from its parent's.
+function markInterfaceChanges(id) {
+  const items = $("#history").children;
+  state.entries.forEach((entry, i) => {
+    const parent = state.entries[i + 1];
+    if (!parent || entry.removed || parent.removed || items[i].dataset.interface) return;
+    items[i].dataset.interface = "checking";
+    Promise.all([templateOf(entry.id), templateOf(parent.id)]).then(([now, before]) => {
+      if (id !== state.currentPromptId || !now || !before) return;
+      const sentence = PromptTemplate.sentence(PromptTemplate.changes(before, now));
+      items[i].dataset.interface = sentence ? "changed" : "same";
+      if (sentence) items[i].firstChild.append(element("span", "interface-changed", sentence));
+    });
+  });
+}
+
+// "Adds slot `summary`; removes variable `name`." with each name as code.
+function showInterfaceChanges(changes) {
+  const lead = $("#interface-changes");
+  const clauses = PromptTemplate.clauses(changes);
+  lead.replaceChildren(clauses.length ? "" : "Same variables and slots as its parent.");
+  clauses.forEach(([verb, kind, names], i) => {
+    lead.append(`${i ? "; " + verb.toLowerCase() : verb} ${kind}${names.length > 1 ? "s" : ""} `);
+    names.forEach((name, j) => lead.append(j ? ", " : "", element("code", "", name)));
+  });
+  if (clauses.length) lead.append(".");
+}
+
 // -- history: the ancestors of the shown version, nearest first ---------------------
 function historyItem(entry) {
   const item = element("li", entry.removed ? "removed" : "");
@@ -235,6 +340,7 @@ async function loadHistory(id, more) {
   $("#older").hidden = true;
   if (!more) {
     list.replaceChildren();
+    state.entries = [];
     $("#show-diff").hidden = true;
   }
   if (!id) {
@@ -253,6 +359,8 @@ async function loadHistory(id, more) {
   if (id !== state.currentPromptId) return; // another version is shown by now
   const items = data.ancestors.map(historyItem);
   list.append(...items);
+  state.entries.push(...data.ancestors);
+  markInterfaceChanges(id);
   if (more && items.length) items[0].firstChild.focus(); // the button that was pressed is gone
   state.older = data.next;
   $("#older").hidden = !data.next;
@@ -271,6 +379,7 @@ function diffLine(line) {
 
 async function loadDiff(id) {
   $("#diff").replaceChildren();
+  $("#interface-changes").replaceChildren();
   $("#diff-summary").textContent = "Loading…";
   let data;
   try {
@@ -282,6 +391,7 @@ async function loadDiff(id) {
     return;
   }
   if (id !== state.currentPromptId) return;
+  showInterfaceChanges(data.template_changes);
   const lines = data.diff.split("\n").slice(2).filter(Boolean); // no ---/+++ header
   $("#diff-summary").textContent = `This version against its parent: ${data.added} added, ` +
     `${data.removed} removed.`;
@@ -311,6 +421,7 @@ function start() {
   $("#editor").addEventListener("input", onEdit);
   $("#save").addEventListener("click", save);
   $("#copy-link").addEventListener("click", copyLink);
+  $("#delete").addEventListener("click", deleteVersion);
   $("#show-diff").addEventListener("click", toggleDiff);
   $("#older").addEventListener("click", () => loadHistory(state.currentPromptId, state.older));
   window.addEventListener("popstate", onPopState);

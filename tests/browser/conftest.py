@@ -23,6 +23,11 @@ class BrowserLog:
         self.errors: list[str] = []
         self.dialogs: list[tuple[str, str]] = []
         self.expected: list[str] = []
+        self.answers: list[bool] = []
+
+    def answer_confirm(self, accept: bool) -> None:
+        """Answer the next confirm dialog: OK (True) or Cancel (False)."""
+        self.answers.append(accept)
 
     def expect_error(self, fragment: str) -> None:
         """Let console errors containing `fragment` pass (an HTTP error the test causes)."""
@@ -37,8 +42,10 @@ class BrowserLog:
 
     def on_dialog(self, dialog) -> None:
         self.dialogs.append((dialog.type, dialog.message))
-        # Leaving with unsaved text is allowed (the draft is kept); anything else is refused.
-        if dialog.type == "beforeunload":
+        # Leaving with unsaved text is allowed (the draft is kept); a confirm gets the answer
+        # the test asked for; anything else is refused.
+        answer = self.answers.pop(0) if dialog.type == "confirm" and self.answers else False
+        if dialog.type == "beforeunload" or answer:
             dialog.accept()
         else:
             dialog.dismiss()
