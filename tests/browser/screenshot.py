@@ -23,7 +23,8 @@ VERSIONS = [
     "Answer the customer's question below in plain language, in at most five sentences.\n"
     "If you are not sure, say so and suggest contacting support.\n"
     "Never promise refunds or delivery dates.\n\n"
-    "Question: {{ question }}\n",
+    "Question: {{ question }}\n\n"
+    "Answer: [[answer]]\n",
 ]
 
 
