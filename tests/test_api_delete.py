@@ -153,6 +153,18 @@ def test_deletes_count_against_the_save_rate_limit(config):
     assert client.get(f"/api/prompts/{saved['id']}").json["text"] == SECRET
 
 
+def test_a_delete_whose_scrub_cannot_finish_says_so(client, save, monkeypatch):
+    def busy():
+        raise store.ScrubIncomplete("readers kept the WAL busy")
+
+    saved = save(SECRET)
+    monkeypatch.setattr(store, "_scrub", busy)
+    body = delete(client, saved["id"], saved["delete_token"], status=503).json
+    assert body["title"] == "Removed, not yet scrubbed"
+    assert "prompt-store purge" in body["description"]
+    client.get(f"/api/prompts/{saved['id']}", status=410)  # removed all the same
+
+
 def test_the_delete_is_in_the_openapi_document(client):
     served = client.get("/api/openapi.json").json
     operation = served["paths"]["/api/prompts/{prompt_id}"]["delete"]
