@@ -38,6 +38,7 @@ from peewee import (
     FloatField,
     ForeignKeyField,
     Model,
+    OperationalError,
     PostgresqlDatabase,
     SqliteDatabase,
     TextField,
@@ -270,10 +271,19 @@ class _PostgresDatabase(PostgresqlDatabase):
     def cursor(self, named_cursor=None):
         conn = self._state.conn
         # After a restart or failover the old connection is marked closed: the query
-        # that found out failed (503), the next one gets a new connection.
-        if conn is not None and conn.closed and not self.in_transaction():
+        # that found out failed (503), the next one gets a new connection. Inside a
+        # transaction (a savepoint's rollback) there is nothing left to do on it.
+        if conn is not None and conn.closed:
+            if self.in_transaction():
+                raise OperationalError("the connection to the database was lost")
             self._state.reset()
         return super().cursor(named_cursor)
+
+    def rollback(self):
+        # A transaction whose connection died is over already: report the error
+        # that killed it (503), not a failed rollback.
+        if self._state.conn is None or not self._state.conn.closed:
+            super().rollback()
 
 
 def _postgres_database(url: str) -> PostgresqlDatabase:

@@ -356,6 +356,24 @@ def test_a_dropped_connection_is_replaced_on_the_next_request(url, pg_config):
     assert client.get(f"/api/prompts/{saved['id']}").json["text"] == "survives a restart"
 
 
+def test_a_connection_dropped_inside_a_save_is_503_then_saves_work(url, pg_config, monkeypatch):
+    client = webtest.TestApp(create_app(pg_config))
+    client.post_json("/api/prompts", {"text": "before"}, status=201)
+    pid = store.database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    find_same = store._find_same
+
+    def dropped_mid_transaction(*args):
+        with _raw(url) as raw, raw.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        return find_same(*args)
+
+    monkeypatch.setattr(store, "_find_same", dropped_mid_transaction)
+    error = client.post_json("/api/prompts", {"text": "lost"}, status=503).json
+    assert error["title"] == "Database unavailable"
+    monkeypatch.setattr(store, "_find_same", find_same)
+    client.post_json("/api/prompts", {"text": "after"}, status=201)
+
+
 def test_healthz_is_503_when_the_server_cannot_be_reached(db_path):
     config = Config(db_path=db_path, database_url="postgres://app:secret@127.0.0.1:1/prompts")
     resp = webtest.TestApp(create_app(config)).get("/healthz", status=503)
