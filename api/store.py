@@ -57,12 +57,15 @@ database = DatabaseProxy()
 # Every connection gets these. WAL lets readers run beside the one writer;
 # synchronous=normal is durable across application crashes in WAL mode (a power
 # loss may drop the last commits, never corrupt); busy_timeout makes a writer wait
-# for the lock instead of failing with "database is locked".
+# for the lock instead of failing with "database is locked". secure_delete=fast zeroes
+# old content inside b-tree pages whenever they are written anyway (no extra I/O), so
+# text never lingers in a page's slack space: a takedown need not rewrite the file.
 PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "normal",
     "foreign_keys": 1,
     "busy_timeout": 10_000,
+    "secure_delete": "fast",
 }
 
 
@@ -1076,13 +1079,19 @@ def purge_prompts(prompt_ids: list[str]) -> list[str]:
     _ensure()
     execute, removed_at = database.execute_sql, _now()
     if not _postgres:
-        # Freed space is zeroed from now on; VACUUM in _scrub rewrites what came before.
+        # Also zero the pages this update frees (a long text's overflow pages).
         execute("PRAGMA secure_delete = ON")
-    with database.atomic():
-        for prompt_id in prompt_ids:
-            if execute(_sql(_GET_META), (prompt_id,)).fetchone() is None:
-                raise PromptNotFound(prompt_id)
-        removed = [i for i in prompt_ids if execute(_sql(_TOMBSTONE), (removed_at, i)).rowcount]
+    try:
+        with database.atomic():
+            for prompt_id in prompt_ids:
+                if execute(_sql(_GET_META), (prompt_id,)).fetchone() is None:
+                    raise PromptNotFound(prompt_id)
+            removed = [
+                i for i in prompt_ids if execute(_sql(_TOMBSTONE), (removed_at, i)).rowcount
+            ]
+    finally:
+        if not _postgres:
+            execute(f"PRAGMA secure_delete = {PRAGMAS['secure_delete']}")
     _scrub()
     return removed
 
@@ -1098,10 +1107,11 @@ def _scrub() -> None:
         for statement in ("VACUUM FULL prompts", "ANALYZE prompts", "VACUUM FULL pg_statistic"):
             database.execute_sql(statement)
         return
-    # VACUUM rewrites every page, so no free page or slack space keeps old text; the
-    # TRUNCATE checkpoint copies the result into the main file and empties the WAL,
-    # which held the old pages.
-    database.execute_sql("VACUUM")
+    # Every connection zeroes old content in the pages it writes (secure_delete=fast)
+    # and the update above zeroed the pages it freed, so the main file's new pages
+    # hold no trace; the WAL still has the old page images until this TRUNCATE
+    # checkpoint copies the new ones home and empties it. No VACUUM: a takedown costs
+    # the pages it touches, not a rewrite of the whole database under the write lock.
     busy = database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
     if busy:
         raise ScrubIncomplete(

@@ -19,10 +19,11 @@ from .common import backups, default_backup_dir, size
 def purge(prompt_ids: tuple[str, ...], yes: bool) -> None:
     """Remove the text of one or more prompts (a takedown), keeping each row as a tombstone.
 
-    The text and its sha256 leave the database files (VACUUM, then the WAL is
-    truncated); the API answers 410 Gone and history shows the tombstone, so
-    descendants still resolve. Descendants keep their own text: purge them too
-    if they hold the same thing. Backups taken before keep it until deleted.
+    The text and its sha256 leave the database files (freed content is zeroed as
+    pages are written, then the WAL is truncated); the API answers 410 Gone and
+    history shows the tombstone, so descendants still resolve. Descendants keep
+    their own text: purge them too if they hold the same thing. Backups taken
+    before keep it until deleted.
 
     Example: prompt-store purge 3f0c2a9e-8d1b-4c7e-9a55-2b6f0e1d4c33 --yes
     """
@@ -39,7 +40,7 @@ def purge(prompt_ids: tuple[str, ...], yes: bool) -> None:
         )
     else:
         click.echo(
-            f"Removed the text of {len(removed)} prompt(s); the database was vacuumed and its "
+            f"Removed the text of {len(removed)} prompt(s); its pages were zeroed and the "
             "WAL truncated, so no copy remains in the database files."
         )
     directory = default_backup_dir()
