@@ -11,6 +11,7 @@ editor shows what the API answers; tests run one table of cases through both.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -18,13 +19,17 @@ from collections import OrderedDict
 # One pass over the text, in document order. A body may not contain its own opener,
 # so an unclosed `{{` or `[[` is skipped and the next well-formed one still matches.
 _PARTS = re.compile(
-    r"(?P<html><!--(?:(?!<!--|-->).)*-->)"
-    r"|(?P<comment>\{#(?:(?!\{#|#\}).)*#\})"
+    r"(?=[<{\[])"  # every part opens with one of these: skip other characters fast
+    # Each body is "any character, unless it opens or closes a part of its kind",
+    # written as runs of characters that cannot (fast) or single ones checked ahead;
+    # possessive, so an unclosed part fails in linear time instead of backtracking.
+    r"(?:(?P<html><!--(?:[^<-]++|(?!<!--|-->)[<-])*+-->)"
+    r"|(?P<comment>\{#(?:[^{#]++|(?!\{#|#\})[{#])*+#\})"
     r"|(?P<raw>\{%[-+]?\s*raw\s*[-+]?%\}(?:(?!\{%[-+]?\s*raw\b).)*?"
     r"\{%[-+]?\s*endraw\s*[-+]?%\})"
-    r"|\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}"
-    r"|\{%(?P<tag>(?:(?!\{%|%\}).)*)%\}"
-    r"|\[\[(?P<slot>(?:(?!\[\[|\]\]).)*)\]\]",
+    r"|\{\{(?P<expr>(?:[^{}]++|(?!\{\{|\}\})[{}])*+)\}\}"
+    r"|\{%(?P<tag>(?:[^{%]++|(?!\{%|%\})[{%])*+)%\}"
+    r"|\[\[(?P<slot>(?:[^\[\]]++|(?!\[\[|\]\])[\[\]])*+)\]\])",
     re.S,
 )
 _EXPR = re.compile(r"\{\{((?:(?!\{\{|\}\}).)*)\}\}", re.S)
@@ -113,12 +118,16 @@ def _remember(sha256: str, names: tuple[tuple[str, ...], tuple[str, ...]]) -> No
 # -- reading ----------------------------------------------------------------------------
 
 
-def _tokens(source: str) -> list[Token]:
+@functools.lru_cache(maxsize=4096)  # prompts repeat their expressions: {{ document }}
+def _tokens(source: str) -> tuple[Token, ...]:
     body = source.strip().strip("-+")  # whitespace control: {{- x -}}, {%+ if %}
-    return [(m.lastgroup, m[m.lastgroup]) for m in _TOKEN.finditer(body) if m.lastgroup]
+    return tuple(
+        (m.lastgroup, m[m.lastgroup]) for m in _TOKEN.finditer(body) if m.lastgroup
+    )
 
 
-def _names(tokens: list[Token]) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _names(tokens: tuple[Token, ...]) -> tuple[str, ...]:
     """The names an expression reads from its context: no attributes, filters or tests."""
     found, depth = [], 0
     for i, (kind, text) in enumerate(tokens):
@@ -136,7 +145,7 @@ def _names(tokens: list[Token]) -> list[str]:
         if (after == "=" and depth > 0) or (after == "(" and text in _GLOBALS):
             continue  # f(keyword=...), range(3)
         found.append(text)
-    return found
+    return tuple(found)
 
 
 def _split(tokens: list[Token], word: str, kind: str = "name") -> tuple[list, list | None]:
@@ -165,8 +174,8 @@ class _Reader:
     def defined(self, name: str) -> bool:
         return any(name in names for _, names in self.scopes)
 
-    def use(self, tokens: list[Token]) -> None:
-        self.inputs.update(n for n in _names(tokens) if not self.defined(n))
+    def use(self, tokens: tuple[Token, ...] | list[Token]) -> None:
+        self.inputs.update(n for n in _names(tuple(tokens)) if not self.defined(n))
 
     def define(self, names: list[str], scope: int = -1) -> None:
         self.scopes[scope][1].update(names)
