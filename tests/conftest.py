@@ -128,6 +128,13 @@ def config(make_config):
 
 
 @pytest.fixture
+def configured(config):
+    """Point the store's functions at the test's database, for tests that call them."""
+    store.configure(config)
+    return config
+
+
+@pytest.fixture
 def app(config):
     return create_app(config)
 

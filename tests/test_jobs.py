@@ -16,10 +16,7 @@ from jobs.cli import main
 
 from .servers import ROOT
 
-
-@pytest.fixture(autouse=True)
-def configured(config):
-    store.configure(config)
+pytestmark = pytest.mark.usefixtures("configured")
 
 
 def _commands():

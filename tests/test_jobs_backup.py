@@ -16,22 +16,9 @@ from jobs.cli import main
 from .servers import Gunicorn
 
 # SQLite's backup files; PostgreSQL's pg_dump path is tested in test_postgres.py.
-pytestmark = pytest.mark.sqlite_only
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.usefixtures("configured")]
 
 BACKUP = re.compile(r"^prompts-\d{8}T\d{6}Z\.db(\.gz)?$")
-
-
-@pytest.fixture(autouse=True)
-def configured(config):
-    store.configure(config)
-
-
-@pytest.fixture
-def cli(runner, db_path):
-    def cli(*args, input=None):
-        return runner.invoke(main, ["--db", str(db_path), *args], input=input)
-
-    return cli
 
 
 def _rows(path):

@@ -12,9 +12,7 @@ UUID = "3f0c2a9e-8d1b-4c7e-9a55-2b6f0e1d4c33"
 HEX = "0123456789abcdef01234567"
 
 
-@pytest.fixture(autouse=True)
-def configured(config):
-    store.configure(config)
+pytestmark = pytest.mark.usefixtures("configured")
 
 
 @pytest.fixture

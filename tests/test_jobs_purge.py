@@ -12,9 +12,7 @@ from api import store
 SECRET = "Use this key: sk-live-7f3a9c2e41d8b6a05e9f1c3d7b2a4e6f and never share it."
 
 
-@pytest.fixture(autouse=True)
-def configured(config):
-    store.configure(config)
+pytestmark = pytest.mark.usefixtures("configured")
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ CHILD_ID = "00000000-0000-4000-8000-000000000002"
 T0 = "2026-01-01T00:00:00.000000+00:00"
 
 
-@pytest.fixture(autouse=True)
-def configured(config):
-    store.configure(config)
+pytestmark = pytest.mark.usefixtures("configured")
 
 
 def _line(**fields):

@@ -15,10 +15,7 @@ import pytest
 from api import store
 from api.config import Config
 
-
-@pytest.fixture(autouse=True)
-def configured(config):
-    store.configure(config)
+pytestmark = pytest.mark.usefixtures("configured")
 
 
 @pytest.mark.sqlite_only

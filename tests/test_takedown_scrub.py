@@ -13,12 +13,7 @@ import pytest
 
 from api import store
 
-pytestmark = pytest.mark.sqlite_only
-
-
-@pytest.fixture(autouse=True)
-def configured(config):
-    store.configure(config)
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.usefixtures("configured")]
 
 
 def _files(db_path) -> bytes:
