@@ -19,6 +19,7 @@ listed in _ON_POSTGRES and the branches on `_postgres`, where the dialects diffe
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import json
@@ -331,6 +332,7 @@ def configure(config: Config | None = None) -> None:
         database.initialize(db)
         _config, _migrated, _postgres = config, False, isinstance(db, PostgresqlDatabase)
         _sql_cache.clear()
+        _forget_gate()
 
 
 def config() -> Config:
@@ -393,6 +395,7 @@ def postgres_schema() -> str:
 def _forget_connections_after_fork() -> None:
     if database.obj is not None:
         database._state.reset()
+    _forget_gate()  # a child must not share its parent's lock: it opens its own
 
 
 os.register_at_fork(after_in_child=_forget_connections_after_fork)
@@ -647,13 +650,48 @@ _INSERT_CHILD_PG = (
 def transaction():
     """Group store calls into one write transaction (BEGIN IMMEDIATE on SQLite)."""
     _ensure()
-    return database.atomic()
+    return _write_transaction()
 
 
 def _atomic():
     """A transaction of its own, or the caller's if one is open: no savepoints, which
     cost two statements each on the save path and are never rolled back to alone."""
-    return contextlib.nullcontext() if database.in_transaction() else database.atomic()
+    return contextlib.nullcontext() if database.in_transaction() else _write_transaction()
+
+
+# SQLite lets one writer in at a time, and a writer that finds the lock taken polls
+# it with sleeps of 1, 2, 5, 10 ms..., far longer than a save holds it (~0.1 ms), so
+# under load workers mostly sleep. Writers of this app queue on a file lock instead:
+# the kernel wakes the next one the moment the lock is free. (Anything else, like the
+# CLI, still gets in through busy_timeout.) One holder per process: flock is shared
+# by the threads of a process, so a thread lock comes first.
+_gate = threading.Lock()
+_gate_fd: int | None = None
+
+
+@contextlib.contextmanager
+def _write_transaction():
+    global _gate_fd
+    if _postgres:
+        with database.atomic():
+            yield
+        return
+    with _gate:
+        if _gate_fd is None:
+            _gate_fd = os.open(f"{database.database}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(_gate_fd, fcntl.LOCK_EX)
+        try:
+            with database.atomic():
+                yield
+        finally:
+            fcntl.flock(_gate_fd, fcntl.LOCK_UN)
+
+
+def _forget_gate() -> None:
+    global _gate, _gate_fd
+    if _gate_fd is not None:
+        os.close(_gate_fd)
+    _gate, _gate_fd = threading.Lock(), None
 
 
 def save_prompt_record(

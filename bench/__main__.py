@@ -90,6 +90,8 @@ def http_table(work: Path, opts) -> None:
         Gunicorn(work / "prompts.db", STRUCKDOWN_SAVE_RATE_LIMIT=LIFTED_RATE_LIMIT) as service,
     ):
         for name, lua, args in scenarios:
+            if opts.scenario and name not in opts.scenario:
+                continue
             row = _alternate(ceiling, service, lua, args, opts)
             target = TARGETS.get(name)
             met = target is not None and row["ratio"] >= target
@@ -153,6 +155,11 @@ def main() -> None:
         help="also compare load by id at this many prompts (e.g. 1000000)",
     )
     parser.add_argument("--only", choices=["http", "functions", "large"], help="one table")
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        help="only this HTTP scenario (repeatable), e.g. --scenario save",
+    )
     opts = parser.parse_args()
     if opts.only in (None, "http", "large") and not load.wrk_available():
         sys.exit("wrk is needed for the HTTP figures: apt-get install wrk")

@@ -24,7 +24,11 @@ def _per_call_us(fn, args: list) -> float:
 
 def compare(calls: int = 2000, rounds: int = 5) -> list[dict]:
     """Return rows {name, store_us, flat_us, speedup} with medians over alternating rounds."""
-    work = Path(tempfile.mkdtemp(prefix="bench-fn-"))
+    with tempfile.TemporaryDirectory(prefix="bench-fn-") as tmp:
+        return _compare(Path(tmp), calls, rounds)
+
+
+def _compare(work: Path, calls: int, rounds: int) -> list[dict]:
     store.configure(Config(db_path=work / "prompts.db", save_rate_limit=None))
     flat = FlatFileStore(work / "flat")
     samples: dict[str, list[tuple[float, float]]] = {
