@@ -43,15 +43,26 @@ def _machine() -> str:
     )
 
 
+def _measured(server: Gunicorn, lua: str, args: list[str], opts) -> dict:
+    """One wrk run, plus the workers' CPU time per request it cost."""
+    before = load.server_cpu_seconds(server.process.pid)
+    row = load.run_wrk(server.url, lua, args, opts.duration, opts.connections, opts.threads)
+    spent = load.server_cpu_seconds(server.process.pid) - before
+    return dict(row, cpu_us=spent / max(1, row["requests"]) * 1e6)
+
+
 def _alternate(ceiling: Gunicorn, service: Gunicorn, lua: str, args: list[str], opts) -> dict:
     bare = load.script("fixed", PATH="/")
     pairs = []
     for _ in range(opts.rounds):
-        c = load.run_wrk(ceiling.url, bare, [], opts.duration, opts.connections, opts.threads)
-        s = load.run_wrk(service.url, lua, args, opts.duration, opts.connections, opts.threads)
+        c = _measured(ceiling, bare, [], opts)
+        s = _measured(service, lua, args, opts)
         pairs.append((c, s))
     svc = [s for _, s in pairs]
     return {
+        "cpu_us": _median(svc, "cpu_us"),
+        "ceiling_cpu_us": statistics.median(c["cpu_us"] for c, _ in pairs),
+        "cpu_ratio": statistics.median(c["cpu_us"] / s["cpu_us"] for c, s in pairs),
         "rps": _median(svc, "rps"),
         "p50": _median(svc, "p50_ms"),
         "p99": _median(svc, "p99_ms"),
@@ -82,8 +93,8 @@ def http_table(work: Path, opts) -> None:
         f"gunicorn.conf.py (WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')})"
     )
     print(
-        f"{'scenario':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ceiling':>10}"
-        f"{'ratio':>8}{'target':>8}  errors"
+        f"{'scenario':<18}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'ceiling':>9}{'ratio':>7}"
+        f"{'CPU µs':>8}{'ceil µs':>8}{'ratio':>7}  {'target (req/s ratio)':<22}errors"
     )
     with (
         Gunicorn(work / "bare.db", app="bench.bare:app") as ceiling,
@@ -97,8 +108,10 @@ def http_table(work: Path, opts) -> None:
             met = target is not None and row["ratio"] >= target
             verdict = "" if target is None else f"≥{target:.2f} {'met' if met else 'MISSED'}"
             print(
-                f"{name:<18}{row['rps']:>9.0f}{row['p50']:>9.2f}{row['p99']:>9.2f}"
-                f"{row['ceiling']:>10.0f}{row['ratio']:>8.2f}  {verdict:<12} {row['errors']}"
+                f"{name:<18}{row['rps']:>8.0f}{row['p50']:>8.2f}{row['p99']:>8.2f}"
+                f"{row['ceiling']:>9.0f}{row['ratio']:>7.2f}{row['cpu_us']:>8.0f}"
+                f"{row['ceiling_cpu_us']:>8.0f}{row['cpu_ratio']:>7.2f}  {verdict:<22}"
+                f"{row['errors']}"
             )
 
 

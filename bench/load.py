@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -93,8 +94,23 @@ def run_wrk(
         raise RuntimeError(f"wrk printed no report:\n{out}")
     raw = json.loads(match.group(1))
     return {
+        "requests": raw["requests"],
         "rps": raw["requests"] / (raw["duration_us"] / 1e6),
         "p50_ms": raw["p50_us"] / 1000,
         "p99_ms": raw["p99_us"] / 1000,
         "errors": raw["socket_errors"] + raw["bad_status"],
     }
+
+
+def server_cpu_seconds(master_pid: int) -> float:
+    """CPU time (user + system) used so far by a gunicorn master's workers.
+
+    Steal and other tenants change how many requests a second a shared machine
+    serves, much less how much CPU each request costs: the steadier figure.
+    """
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    ticks = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
