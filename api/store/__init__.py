@@ -782,7 +782,7 @@ def store_prompt(
     parent_id = None if parent_id is None else validate_prompt_id(parent_id)
     _ensure()
     execute = database.execute_sql
-    with database.atomic():
+    with _atomic():
         existing = execute(_sql(_GET_META), (prompt_id,)).fetchone()
         if existing is not None:
             if existing[3] == digest and existing[1] == parent_id:
@@ -810,7 +810,7 @@ def insert_prompts(rows: Iterable[tuple[str, str | None, str, str]]) -> int:
             digest = hashlib.sha256(encode_text(text)).hexdigest()
             yield prompt_id, parent_id, text, digest, created_at
 
-    with database.atomic():
+    with _atomic():
         cursor = database.cursor()
         cursor.executemany(_sql(_INSERT), records())
         return cursor.rowcount

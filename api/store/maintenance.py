@@ -37,6 +37,7 @@ from . import (
     _find_same,
     _now,
     _sql,
+    _write_transaction,
     database,
     database_path,
     encode_text,
@@ -314,7 +315,7 @@ def purge_prompts(prompt_ids: list[str]) -> list[str]:
         # Also zero the pages this update frees (a long text's overflow pages).
         execute("PRAGMA secure_delete = ON")
     try:
-        with database.atomic():
+        with _write_transaction():  # queued with the saves, like every request-path write
             for prompt_id in prompt_ids:
                 if execute(_sql(_GET_META), (prompt_id,)).fetchone() is None:
                     raise PromptNotFound(prompt_id)
