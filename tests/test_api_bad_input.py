@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -121,6 +122,21 @@ def test_default_limit_is_200_kib(client):
     client.post_json("/api/prompts", {"text": "y" * (200 * 1024 + 1)}, status=413)
 
 
+def _post_environ(body, **extra) -> dict:
+    """A raw WSGI POST to /api/prompts, for bodies WebTest would not send."""
+    return {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/api/prompts",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "CONTENT_TYPE": "application/json",
+        "wsgi.input": body,
+        "wsgi.errors": None,
+        **extra,
+    }
+
+
 def test_a_body_far_over_the_limit_is_refused_without_reading_it(app):
     read = []
 
@@ -129,18 +145,8 @@ def test_a_body_far_over_the_limit_is_refused_without_reading_it(app):
             read.append(size)
             return b" " * (size if size and size > 0 else 1 << 20)
 
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": "/api/prompts",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "wsgi.url_scheme": "http",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(1 << 40),
-        "wsgi.input": Endless(),
-        "wsgi.errors": None,
-    }
     statuses = []
+    environ = _post_environ(Endless(), CONTENT_LENGTH=str(1 << 40))
     body = b"".join(app(environ, lambda status, headers: statuses.append(status)))
     assert statuses[0].startswith("413")
     assert json.loads(body)["title"] == "Prompt too large"
@@ -148,16 +154,7 @@ def test_a_body_far_over_the_limit_is_refused_without_reading_it(app):
 
 
 def test_a_chunked_body_over_the_limit_is_cut_off(app):
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": "/api/prompts",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "wsgi.url_scheme": "http",
-        "CONTENT_TYPE": "application/json",
-        "wsgi.input": __import__("io").BytesIO(b'{"text": "' + b"x" * (5 << 20) + b'"}'),
-        "wsgi.errors": None,
-    }
+    environ = _post_environ(io.BytesIO(b'{"text": "' + b"x" * (5 << 20) + b'"}'))  # no length
     statuses = []
     b"".join(app(environ, lambda status, headers: statuses.append(status)))
     assert statuses[0].startswith("413")
