@@ -51,9 +51,9 @@ class Saver:
 
     def save(self, req, resp, text_fields: tuple[str, ...]) -> dict:
         request = parse_save(read_json_object(req, self.max_bytes), text_fields)
+        token = secrets.token_urlsafe(32)  # 256 bits; only its hash is stored
         # One transaction, one commit: the save and its count against the rate limit
         # land together, and a save that fails is not counted.
-        token = secrets.token_urlsafe(32)  # 256 bits; only its hash is stored
         with store.transaction():
             self.limiter.check(req)
             record, created = store.save_prompt_record(
