@@ -1,4 +1,4 @@
-"""The app factory: every route, built from a Config."""
+"""The app factory: every route, built from a Config and a Store."""
 
 from __future__ import annotations
 
@@ -9,43 +9,45 @@ from pathlib import Path
 import falcon
 import msgspec
 
-from . import errors, store
+from . import errors
 from .auth import AdminOnly
 from .config import Config
+from .links import Links
 from .middleware import SecurityHeaders, StrictQuery
 from .openapi import OpenAPI
 from .pages import EditorPage
 from .ratelimit import SaveLimiter
 from .resources import (
-    Health,
-    LegacySavePrompt,
-    Links,
-    Prompt,
+    HealthCheck,
     PromptChildren,
     PromptDiff,
     PromptHistory,
     PromptRaw,
-    Prompts,
-    Saver,
-    Stats,
+    PromptVersion,
+    StoreStats,
 )
+from .saving import PlaygroundSave, Prompts, Saver
+from .store import Store
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 class JSONHandler(falcon.media.BaseHandler):
-    """JSON responses encoded by msgspec: several times faster than the stdlib."""
+    """JSON responses encoded by msgspec: bodies are msgspec Structs, encoded directly."""
 
     def serialize(self, media, content_type):
         return msgspec.json.encode(media)
 
 
 def create_app(
-    config: Config | None = None, *, clock: Callable[[], float] = time.time
+    config: Config | None = None,
+    *,
+    store: Store | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> falcon.App:
-    """Build the WSGI app; the store is pointed at config's database but not opened."""
+    """Build the WSGI app on `store` (by default one on config's database, not yet opened)."""
     config = config or Config.from_env()
-    store.configure(config)
+    store = store or Store(config)
     middleware = [SecurityHeaders(), StrictQuery()]
     if config.cors_origins:
         middleware.append(falcon.CORSMiddleware(allow_origins=list(config.cors_origins)))
@@ -55,20 +57,20 @@ def create_app(
 
     admin = AdminOnly(config.admin_token)
     links = Links(config.public_url)
-    limiter = SaveLimiter(config.save_rate_limit, config.trusted_proxies, clock)
-    saver = Saver(limiter, links, config.max_bytes)
-    page = EditorPage(config.max_bytes)
+    limiter = SaveLimiter(store.rate_limits, config.save_rate_limit, config.trusted_proxies, clock)
+    saver = Saver(store, limiter, links, config.max_bytes)
+    page = EditorPage(store, config.max_bytes)
 
-    app.add_route("/api/prompts", Prompts(saver, admin))
-    app.add_route("/api/save-prompt", LegacySavePrompt(saver))
-    app.add_route("/api/prompts/{prompt_id}", Prompt(config.cache_max_age, limiter))
-    app.add_route("/api/prompts/{prompt_id}/raw", PromptRaw(config.cache_max_age))
-    app.add_route("/api/prompts/{prompt_id}/history", PromptHistory(links))
-    app.add_route("/api/prompts/{prompt_id}/diff", PromptDiff())
-    app.add_route("/api/prompts/{prompt_id}/children", PromptChildren(admin))
-    app.add_route("/api/stats", Stats(admin))
+    app.add_route("/api/prompts", Prompts(store, saver, admin))
+    app.add_route("/api/save-prompt", PlaygroundSave(saver))
+    app.add_route("/api/prompts/{prompt_id}", PromptVersion(store, config.cache_max_age, limiter))
+    app.add_route("/api/prompts/{prompt_id}/raw", PromptRaw(store, config.cache_max_age))
+    app.add_route("/api/prompts/{prompt_id}/history", PromptHistory(store, links))
+    app.add_route("/api/prompts/{prompt_id}/diff", PromptDiff(store))
+    app.add_route("/api/prompts/{prompt_id}/children", PromptChildren(store, admin))
+    app.add_route("/api/stats", StoreStats(store, admin))
     app.add_route("/api/openapi.json", OpenAPI())
-    app.add_route("/healthz", Health())
+    app.add_route("/healthz", HealthCheck(store))
     app.add_route("/", page)
     app.add_route("/p/{prompt_id}", page)
     app.add_static_route("/static", str(STATIC_DIR))

@@ -25,3 +25,8 @@ class AdminOnly:
                 description="Send 'Authorization: Bearer <STRUCKDOWN_ADMIN_TOKEN>'.",
                 challenges=["Bearer"],
             )
+
+
+def admin_only(req, resp, resource, params):
+    """A Falcon `before` hook: the resource's own AdminOnly guard."""
+    resource.admin(req, resp, resource, params)

@@ -9,6 +9,7 @@ import msgspec
 import peewee
 
 from . import store
+from .bodies import Error
 from .payloads import kib
 
 log = logging.getLogger("prompt_store")
@@ -18,12 +19,8 @@ def serialize_error(req: falcon.Request, resp: falcon.Response, error: falcon.HT
     """Write any HTTPError as JSON, always with a title and a description."""
     resp.content_type = falcon.MEDIA_JSON
     title = error.title or error.status
-    resp.data = msgspec.json.encode(
-        {
-            "title": title,
-            "description": error.description or _DEFAULT_DESCRIPTIONS.get(error.status_code, title),
-        }
-    )
+    description = error.description or _DEFAULT_DESCRIPTIONS.get(error.status_code, title)
+    resp.data = msgspec.json.encode(Error(title, description))
 
 
 _DEFAULT_DESCRIPTIONS = {

@@ -1,371 +1,159 @@
-"""The OpenAPI 3.1 description of every route, served at /api/openapi.json."""
+"""The OpenAPI 3.1 document served at /api/openapi.json.
+
+Component schemas come from the bodies the API decodes and encodes (api/bodies.py);
+only the table of operations is written here.
+"""
 
 from __future__ import annotations
 
-UUID = {"type": "string", "format": "uuid"}
-ID_PARAM = {"name": "prompt_id", "in": "path", "required": True, "schema": {"type": "string"}}
-ERROR = {
-    "type": "object",
-    "required": ["title", "description"],
-    "properties": {"title": {"type": "string"}, "description": {"type": "string"}},
+import msgspec
+
+from . import bodies
+
+REF = "#/components/schemas/{name}"
+ID = {"name": "prompt_id", "in": "path", "required": True, "schema": {"type": "string"}}
+TOKEN = {"name": "X-Delete-Token", "in": "header", "required": True, "schema": {"type": "string"}}
+TEXT = {"text/plain": {"schema": {"type": "string"}}}
+OBJECT = {"application/json": {"schema": {"type": "object"}}}
+
+
+def _content(schema: str) -> dict:
+    return {"application/json": {"schema": {"$ref": REF.format(name=schema)}}}
+
+
+def _query(name: str, maximum: int | None = None) -> dict:
+    schema = (
+        {"type": "integer", "minimum": 1, "maximum": maximum} if maximum else {"type": "string"}
+    )
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+def op(summary: str, responses: dict, params=(ID,), body: str | None = None, **more) -> dict:
+    """One operation. A response is "description" (an Error body), (description, schema
+    name), (description, content) or (description, None) for no body."""
+    answers = {}
+    for status, answer in responses.items():
+        description, content = (answer, "Error") if isinstance(answer, str) else answer
+        answers[status] = {"description": description}
+        if content is not None:
+            answers[status]["content"] = _content(content) if isinstance(content, str) else content
+    operation = {"summary": summary, "parameters": list(params), "responses": answers, **more}
+    if body:
+        operation["requestBody"] = {"required": True, "content": _content(body)}
+    return operation
+
+
+NOT_FOUND = {"404": "No prompt has this id"}
+GONE = {**NOT_FOUND, "410": "The prompt was removed by request"}
+ADMIN = {"401": "Missing or wrong admin token", "404": "No admin token set, or no such prompt"}
+AS_ADMIN = {"security": [{"adminToken": []}]}
+SAVE_ERRORS = {
+    "400": "Malformed JSON, unknown fields (only prompt text is stored) or bad parent_id",
+    "413": "The text is over STRUCKDOWN_PROMPT_MAX_BYTES",
+    "415": "The body is not application/json",
+    "422": "Empty text, a NUL character, or an unknown parent_id",
+    "429": "Too many saves from this client; see Retry-After",
+    "503": "The database is unavailable",
+    "507": "The server is out of storage",
 }
 
 
-def _error(description: str) -> dict:
+def _save(summary: str, request: str, response: str) -> dict:
+    saved = {"201": ("Saved as a new version", response), "200": ("Already stored", response)}
+    return op(summary, {**saved, **SAVE_ERRORS}, params=(), body=request)
+
+
+PATHS = {
+    "/api/prompts": {
+        "post": _save("Save a prompt version", "SaveRequest", "Saved"),
+        "get": op(
+            "List prompts newest first (admin)",
+            {"200": ("A page of prompts", "Listing"), "400": "Bad limit or cursor", **ADMIN},
+            params=(_query("limit", 1000), _query("cursor")),
+            **AS_ADMIN,
+        ),
+    },
+    "/api/save-prompt": {
+        "post": _save(
+            "Save as the struckdown playground does", "PlaygroundSaveRequest", "PlaygroundSaved"
+        ),
+    },
+    "/api/prompts/{prompt_id}": {
+        "get": op("Load a version", {"200": ("The version", "Prompt"), **GONE}),
+        "delete": op(
+            "Delete a version you created: its text is purged, a tombstone stays",
+            {
+                "204": ("Removed", None),
+                "403": "Missing or wrong delete token",
+                **GONE,
+                "429": "Too many saves or deletes from this client; see Retry-After",
+                "503": "The database is unavailable, or old copies are not yet scrubbed",
+            },
+            params=(ID, TOKEN),
+            description="Send the delete_token its save returned. The text leaves the database "
+            "files; the prompt then answers 410. Counts against the save rate limit.",
+        ),
+    },
+    "/api/prompts/{prompt_id}/raw": {
+        "get": op("The exact text", {"200": ("Its bytes", TEXT), **GONE})
+    },
+    "/api/prompts/{prompt_id}/history": {
+        "get": op(
+            "Ancestors, nearest first",
+            {"200": ("Ancestors", "History"), **NOT_FOUND, "400": "Bad limit"},
+            params=(ID, _query("limit", 1000)),
+        ),
+    },
+    "/api/prompts/{prompt_id}/diff": {
+        "get": op(
+            "Unified diff from another version (default: the parent)",
+            {
+                "200": ("The diff", "Diff"),
+                **GONE,
+                "400": "'against' is not a UUID",
+                "422": "'against' names no prompt",
+            },
+            params=(ID, _query("against")),
+        ),
+    },
+    "/api/prompts/{prompt_id}/children": {
+        "get": op(
+            "Direct descendants (admin)", {"200": ("Children", "Children"), **ADMIN}, **AS_ADMIN
+        ),
+    },
+    "/api/stats": {
+        "get": op("Counts and sizes (admin)", {"200": ("Stats", "Stats"), **ADMIN}, (), **AS_ADMIN),
+    },
+    "/healthz": {
+        "get": op("Health check", {"200": ("Healthy", "Health"), "503": "Unhealthy"}, ()),
+    },
+    "/api/openapi.json": {"get": op("This document", {"200": ("OpenAPI 3.1", OBJECT)}, ())},
+}
+
+
+def document() -> dict:
+    """Build the whole OpenAPI document."""
+    _, schemas = msgspec.json.schema_components(
+        bodies.REQUESTS + bodies.RESPONSES, ref_template=REF
+    )
     return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "openapi": "3.1.0",
+        "info": {
+            "title": "prompt-store",
+            "version": "1.0.0",
+            "description": "A home for prompt text with version lineage. Only prompt text is "
+            "stored, never the inputs or outputs of running a prompt. An id is a capability: "
+            "public routes never enumerate prompts.",
+        },
+        "paths": PATHS,
+        "components": {
+            "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas,
+        },
     }
 
 
-def _json(description: str, schema_name: str) -> dict:
-    return {
-        "description": description,
-        "content": {
-            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}
-        },
-    }
-
-
-_SAVE_ERRORS = {
-    "400": _error("Malformed JSON, unknown fields (only prompt text is stored) or bad parent_id"),
-    "413": _error("The text is over STRUCKDOWN_PROMPT_MAX_BYTES"),
-    "415": _error("The body is not application/json"),
-    "422": _error("Empty text, a NUL character, or an unknown parent_id"),
-    "429": _error("Too many saves from this client; see Retry-After"),
-    "503": _error("The database is unavailable"),
-    "507": _error("The server is out of storage"),
-}
-_READ_ERRORS = {"404": _error("No prompt has this id")}
-_GONE_ERRORS = {**_READ_ERRORS, "410": _error("The prompt was removed by request")}
-_ADMIN_ERRORS = {
-    "401": _error("Missing or wrong admin token"),
-    "404": _error("No admin token configured, or no such prompt"),
-}
-_ADMIN = [{"adminToken": []}]
-_DELETE = {
-    "summary": "Delete a version you created: its text is purged, a tombstone stays",
-    "description": "Send the delete_token its save returned. The text and its sha256 "
-    "leave the database files; the prompt then answers 410, and its descendants keep "
-    "their own text and still list it in their history. Counts against the save rate limit.",
-    "parameters": [
-        ID_PARAM,
-        {
-            "name": "X-Delete-Token",
-            "in": "header",
-            "required": True,
-            "description": "The delete_token returned by the save that created the prompt",
-            "schema": {"type": "string"},
-        },
-    ],
-    "responses": {
-        "204": {"description": "Removed"},
-        "403": _error("Missing or wrong delete token"),
-        **_GONE_ERRORS,
-        "429": _error("Too many saves or deletes from this client; see Retry-After"),
-        "503": _error("The database is unavailable, or old copies are not yet scrubbed"),
-    },
-}
-
-
-def _save(summary: str, body: str, response: str) -> dict:
-    return {
-        "summary": summary,
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}},
-        },
-        "responses": {
-            "201": _json("Saved as a new version", response),
-            "200": _json("Already stored: the existing version", response),
-            **_SAVE_ERRORS,
-        },
-    }
-
-
-def _get(summary: str, ok: dict, *, query: list | None = None, errors=None) -> dict:
-    return {
-        "summary": summary,
-        "parameters": [ID_PARAM, *(query or [])],
-        "responses": {"200": ok, **(errors or _READ_ERRORS)},
-    }
-
-
-def _int_query(name: str, maximum: int) -> dict:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "schema": {"type": "integer", "minimum": 1, "maximum": maximum},
-    }
-
-
-PROMPT_SUMMARY = {
-    "type": "object",
-    "required": ["id", "parent_id", "created_at", "sha256", "summary"],
-    "properties": {
-        "id": UUID,
-        "parent_id": {"type": ["string", "null"]},
-        "created_at": {"type": "string"},
-        "sha256": {"type": ["string", "null"]},
-        "summary": {"type": "string"},
-        "removed": {"type": "boolean", "description": "A tombstone: its text was removed"},
-        "url": {"type": "string"},
-    },
-}
-SAVED = {
-    "type": "object",
-    "required": ["id", "parent_id", "created_at", "sha256", "url"],
-    "properties": {
-        "id": UUID,
-        "parent_id": {"type": ["string", "null"]},
-        "created_at": {"type": "string", "format": "date-time"},
-        "sha256": {"type": "string"},
-        "url": {"type": "string"},
-        "delete_token": {
-            "type": "string",
-            "description": "Only when this save created the prompt (201): send it as "
-            "X-Delete-Token to delete it. Shown once; only its hash is stored.",
-        },
-    },
-}
-NAMES = {"type": "array", "items": {"type": "string"}}
-
-DOCUMENT = {
-    "openapi": "3.1.0",
-    "info": {
-        "title": "prompt-store",
-        "version": "1.0.0",
-        "description": "A home for prompt text with version lineage. Only prompt text is "
-        "stored, never the inputs or outputs of running a prompt. An id is a capability: "
-        "public routes never enumerate prompts.",
-    },
-    "paths": {
-        "/api/prompts": {
-            "post": _save("Save a prompt version", "SaveRequest", "Saved"),
-            "get": {
-                "summary": "List prompts newest first (admin)",
-                "security": _ADMIN,
-                "parameters": [
-                    _int_query("limit", 1000),
-                    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
-                ],
-                "responses": {
-                    "200": {
-                        "description": "A page of prompts",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["prompts", "next_cursor"],
-                                    "properties": {
-                                        "prompts": {"type": "array", "items": PROMPT_SUMMARY},
-                                        "next_cursor": {"type": ["string", "null"]},
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    "400": _error("Bad limit or cursor"),
-                    **_ADMIN_ERRORS,
-                },
-            },
-        },
-        "/api/save-prompt": {
-            "post": _save(
-                "Save a prompt (struckdown playground compatible)",
-                "LegacySaveRequest",
-                "LegacySaved",
-            ),
-        },
-        "/api/prompts/{prompt_id}": {
-            "get": _get("Load a version", _json("The version", "Prompt"), errors=_GONE_ERRORS),
-            "delete": _DELETE,
-        },
-        "/api/prompts/{prompt_id}/raw": {
-            "get": _get(
-                "Load the exact text",
-                {
-                    "description": "The text, byte for byte",
-                    "content": {"text/plain": {"schema": {"type": "string"}}},
-                },
-                errors=_GONE_ERRORS,
-            ),
-        },
-        "/api/prompts/{prompt_id}/history": {
-            "get": _get(
-                "Ancestors, nearest first",
-                _json("Ancestors", "History"),
-                query=[_int_query("limit", 1000)],
-                errors={**_READ_ERRORS, "400": _error("Bad limit")},
-            ),
-        },
-        "/api/prompts/{prompt_id}/diff": {
-            "get": _get(
-                "Unified diff from another version (default: the parent)",
-                _json("The diff", "Diff"),
-                query=[{"name": "against", "in": "query", "schema": {"type": "string"}}],
-                errors={
-                    **_GONE_ERRORS,
-                    "400": _error("'against' is not a UUID"),
-                    "422": _error("'against' names no prompt"),
-                },
-            ),
-        },
-        "/api/prompts/{prompt_id}/children": {
-            "get": {
-                **_get(
-                    "Direct descendants (admin)",
-                    {
-                        "description": "Children",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["id", "children"],
-                                    "properties": {
-                                        "id": UUID,
-                                        "children": {"type": "array", "items": PROMPT_SUMMARY},
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    errors=_ADMIN_ERRORS,
-                ),
-                "security": _ADMIN,
-            },
-        },
-        "/api/stats": {
-            "get": {
-                "summary": "Counts and sizes (admin)",
-                "security": _ADMIN,
-                "responses": {
-                    "200": {
-                        "description": "Stats",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    },
-                    **_ADMIN_ERRORS,
-                },
-            },
-        },
-        "/healthz": {
-            "get": {
-                "summary": "Health check after a real query",
-                "responses": {
-                    "200": {
-                        "description": "Healthy",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"status": {"const": "ok"}},
-                                }
-                            }
-                        },
-                    },
-                    "503": _error("The database cannot answer"),
-                },
-            },
-        },
-        "/api/openapi.json": {
-            "get": {
-                "summary": "This document",
-                "responses": {
-                    "200": {
-                        "description": "OpenAPI 3.1",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    }
-                },
-            },
-        },
-    },
-    "components": {
-        "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"}},
-        "schemas": {
-            "Error": ERROR,
-            "SaveRequest": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["text"],
-                "properties": {
-                    "text": {"type": "string", "minLength": 1},
-                    "parent_id": {"type": ["string", "null"], "format": "uuid"},
-                },
-            },
-            "LegacySaveRequest": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["syntax"],
-                "properties": {
-                    "syntax": {"type": "string", "minLength": 1},
-                    "parent_id": {"type": ["string", "null"], "format": "uuid"},
-                },
-            },
-            "Saved": SAVED,
-            "LegacySaved": {
-                **SAVED,
-                "required": [*SAVED["required"], "prompt_id"],
-                "properties": {**SAVED["properties"], "prompt_id": UUID},
-            },
-            "Prompt": {
-                "type": "object",
-                "required": ["id", "text", "parent_id", "created_at", "sha256", "template"],
-                "properties": {
-                    "id": UUID,
-                    "text": {"type": "string"},
-                    "parent_id": {"type": ["string", "null"]},
-                    "created_at": {"type": "string", "format": "date-time"},
-                    "sha256": {"type": "string"},
-                    "template": {"$ref": "#/components/schemas/Template"},
-                },
-            },
-            "Template": {
-                "type": "object",
-                "description": "Read from the text, never stored: the Jinja-style variables "
-                "it needs and the struckdown slots it asks to fill, each sorted and unique",
-                "required": ["variables", "slots"],
-                "properties": {"variables": NAMES, "slots": NAMES},
-            },
-            "History": {
-                "type": "object",
-                "required": ["id", "ancestors", "limit", "next"],
-                "properties": {
-                    "id": UUID,
-                    "ancestors": {"type": "array", "items": PROMPT_SUMMARY},
-                    "limit": {"type": "integer"},
-                    "next": {"type": ["string", "null"]},
-                },
-            },
-            "Diff": {
-                "type": "object",
-                "required": ["id", "against", "diff", "added", "removed", "template_changes"],
-                "properties": {
-                    "id": UUID,
-                    "against": {"type": ["string", "null"]},
-                    "diff": {"type": "string"},
-                    "added": {"type": "integer"},
-                    "removed": {"type": "integer"},
-                    "template_changes": {
-                        "type": "object",
-                        "required": [
-                            "variables_added",
-                            "variables_removed",
-                            "slots_added",
-                            "slots_removed",
-                        ],
-                        "properties": {
-                            "variables_added": NAMES,
-                            "variables_removed": NAMES,
-                            "slots_added": NAMES,
-                            "slots_removed": NAMES,
-                        },
-                    },
-                },
-            },
-        },
-    },
-}
+DOCUMENT = document()
 
 
 class OpenAPI:
@@ -373,5 +161,9 @@ class OpenAPI:
 
     query_params = frozenset()
 
+    def __init__(self):
+        self.body = msgspec.json.encode(DOCUMENT)
+
     def on_get(self, req, resp):
-        resp.media = DOCUMENT
+        resp.content_type = "application/json"
+        resp.data = self.body

@@ -8,7 +8,7 @@ from string import Template
 
 import falcon
 
-from . import store
+from .store import InvalidPromptId, PromptNotFound, PromptRemoved, Store, summarise
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -20,8 +20,8 @@ def _template(name: str) -> Template:
 class EditorPage:
     """Render the editor, with the text HTML-escaped and the id in a hidden field."""
 
-    def __init__(self, max_bytes: int):
-        self.max_bytes = max_bytes
+    def __init__(self, store: Store, max_bytes: int):
+        self.store, self.max_bytes = store, max_bytes
         self.page = _template("page.html")
         self.missing = _template("missing.html")
 
@@ -31,17 +31,17 @@ class EditorPage:
             resp.text = self._render("New prompt", "", "", "")
             return
         try:
-            prompt = store.get_prompt_with_metadata(prompt_id)
-        except store.PromptRemoved:
+            version = self.store.prompts.get(prompt_id)
+        except PromptRemoved:
             resp.status = falcon.HTTP_410
             resp.text = self.missing.substitute(
                 title="Prompt removed",
                 message="This prompt was removed by request. Its text is no longer stored.",
             )
             return
-        except (store.InvalidPromptId, store.PromptNotFound):
+        except (InvalidPromptId, PromptNotFound):
             # A link from the old flat-file store: 24 hex (or an old UUID) aliased to a prompt.
-            target = store.resolve_legacy_id(prompt_id)
+            target = self.store.legacy.resolve(prompt_id)
             if target is not None:
                 raise falcon.HTTPMovedPermanently(f"/p/{target}") from None
             resp.status = falcon.HTTP_404
@@ -51,8 +51,8 @@ class EditorPage:
             )
             return
         resp.cache_control = ["private", "no-cache"]
-        title = store.summarise(prompt["text"])[:60] or "Prompt"
-        resp.text = self._render(title, prompt["text"], prompt["id"], "Saved version")
+        title = summarise(version.text)[:60] or "Prompt"
+        resp.text = self._render(title, version.text, version.id, "Saved version")
 
     def _render(self, title: str, text: str, prompt_id: str, status: str) -> str:
         return self.page.substitute(

@@ -1,8 +1,8 @@
-"""Reading save requests: strict JSON, prompt text and nothing else."""
+"""Reading request bodies: strict JSON into the declared shapes, prompt text and nothing else."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TypeVar
 
 import falcon
 import msgspec
@@ -13,12 +13,9 @@ from . import store
 # than the text limit; the exact text limit is applied after decoding.
 _JSON_EXPANSION = 6
 _ENVELOPE_BYTES = 16 * 1024
+_NAMED = 5  # unknown fields named in a refusal; the rest are counted
 
-
-@dataclass(frozen=True)
-class SaveRequest:
-    text: str
-    parent_id: str | None
+Body = TypeVar("Body", bound=msgspec.Struct)
 
 
 def kib(size: int) -> str:
@@ -26,8 +23,16 @@ def kib(size: int) -> str:
     return f"{size / 1024:g} KiB"
 
 
-def read_json_object(req: falcon.Request, max_text_bytes: int) -> dict:
-    """Return the request body as a JSON object, refusing anything else."""
+def decode(req: falcon.Request, shape: type[Body], max_text_bytes: int) -> Body:
+    """Return the request body decoded into `shape`, or answer why it cannot be."""
+    body = _read(req, max_text_bytes)
+    try:
+        return msgspec.json.decode(body, type=shape)
+    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+        raise _refusal(body, shape) from None
+
+
+def _read(req: falcon.Request, max_text_bytes: int) -> bytes:
     media_type = (req.content_type or "").split(";", 1)[0].strip().lower()
     if media_type != "application/json":
         raise falcon.HTTPUnsupportedMediaType(
@@ -46,56 +51,67 @@ def read_json_object(req: falcon.Request, max_text_bytes: int) -> dict:
     body = stream.read(limit + 1)
     if len(body) > limit:
         raise too_large
+    return body
+
+
+def _refusal(body: bytes, shape: type[msgspec.Struct]) -> falcon.HTTPError:
+    """Say precisely what is wrong with a body that did not decode into `shape`."""
     try:
         data = msgspec.json.decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        raise falcon.HTTPBadRequest(
+    except (msgspec.DecodeError, RecursionError):
+        return falcon.HTTPBadRequest(
             title="Malformed JSON",
             description="The body is not valid JSON in UTF-8 (unpaired surrogate "
             "escapes such as \\ud800 are not valid either).",
-        ) from None
+        )
     if not isinstance(data, dict):
-        raise falcon.HTTPBadRequest(
+        return falcon.HTTPBadRequest(
             title="Malformed request", description="The body must be a JSON object."
         )
-    return data
-
-
-def parse_save(data: dict, text_fields: tuple[str, ...] = ("text",)) -> SaveRequest:
-    """Validate a save request: the text (under one of `text_fields`) and parent_id."""
-    allowed = {*text_fields, "parent_id"}
-    unknown = sorted(set(data) - allowed)
+    fields = shape.__struct_fields__
+    text_fields = [f for f in fields if f != "parent_id"]
+    unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise falcon.HTTPBadRequest(
+        named = ", ".join(unknown[:_NAMED])
+        more = f" and {len(unknown) - _NAMED} more" if len(unknown) > _NAMED else ""
+        return falcon.HTTPBadRequest(
             title="Unknown fields",
-            description=f"Unknown field(s): {', '.join(unknown)}. Only prompt text is "
-            "stored, never the inputs or outputs of running it: send "
+            description=f"Unknown field(s): {named}{more}. Only prompt text is stored, "
+            "never the inputs or outputs of running it: send "
             f"{' or '.join(repr(f) for f in text_fields)} and optionally 'parent_id'.",
         )
-    given = [f for f in text_fields if f in data]
-    if not given:
-        raise falcon.HTTPBadRequest(
+    try:
+        msgspec.convert(data, shape)
+    except msgspec.ValidationError as error:
+        return _invalid_field(str(error), text_fields)
+    return falcon.HTTPBadRequest(title="Invalid request", description="The body was not accepted.")
+
+
+def _invalid_field(message: str, text_fields: list[str]) -> falcon.HTTPError:
+    if message.startswith("Object missing required field"):
+        return falcon.HTTPBadRequest(
             title="Missing text", description=f"The field {text_fields[0]!r} is required."
         )
-    if len(given) > 1:
-        raise falcon.HTTPBadRequest(
-            title="Ambiguous text", description=f"Send only one of {', '.join(given)}."
-        )
-    text = data[given[0]]
-    if not isinstance(text, str):
-        raise falcon.HTTPBadRequest(
-            title="Invalid text", description=f"{given[0]!r} must be a string."
-        )
-    return SaveRequest(text, parse_id(data.get("parent_id"), "parent_id", optional=True))
+    for name in text_fields:
+        if message.endswith(f"`$.{name}`"):
+            return falcon.HTTPBadRequest(
+                title="Invalid text", description=f"{name!r} must be a string."
+            )
+    if message.endswith("`$.parent_id`"):
+        return invalid_id("parent_id")
+    return falcon.HTTPBadRequest(title="Invalid request", description=message)
 
 
-def parse_id(value, name: str, *, optional: bool = False) -> str | None:
-    """Return a canonical prompt id from request data, or answer 400."""
-    if value is None and optional:
-        return None
+def invalid_id(name: str) -> falcon.HTTPError:
+    """The answer to an id parameter that is not a UUID."""
+    return falcon.HTTPBadRequest(
+        title=f"Invalid {name}", description=f"{name!r} must be a prompt id (a UUID)."
+    )
+
+
+def parse_id(value: str, name: str) -> str:
+    """Return a canonical prompt id from a request parameter, or answer 400."""
     try:
         return store.validate_prompt_id(value)
     except store.InvalidPromptId:
-        raise falcon.HTTPBadRequest(
-            title=f"Invalid {name}", description=f"{name!r} must be a prompt id (a UUID)."
-        ) from None
+        raise invalid_id(name) from None

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import falcon
 
-from . import store
 from .config import RateLimit
+from .store.ratelimit import RateLimits
 
 _PERIOD_NAMES = {1.0: "second", 60.0: "minute", 3600.0: "hour"}
 
@@ -51,16 +51,21 @@ class SaveLimiter:
     """Counts every accepted save against the client's allowance, shared by all workers."""
 
     def __init__(
-        self, limit: RateLimit | None, trusted_proxies: int, clock: Callable[[], float] = time.time
+        self,
+        counts: RateLimits,
+        limit: RateLimit | None,
+        trusted_proxies: int,
+        clock: Callable[[], float] = time.time,
     ):
-        self.limit, self.trusted_proxies, self.clock = limit, trusted_proxies, clock
+        self.counts, self.limit, self.trusted_proxies = counts, limit, trusted_proxies
+        self.clock = clock
 
     def check(self, req: falcon.Request) -> None:
         """Count one save; answer 429 with Retry-After if the client is over its limit."""
         if self.limit is None:
             return
         key = client_key(client_address(req, self.trusted_proxies))
-        wait = store.take_rate_limit(key, self.limit.count, self.limit.period, self.clock())
+        wait = self.counts.take(key, self.limit.count, self.limit.period, self.clock())
         if wait > 0:
             seconds = max(1, math.ceil(wait))
             per = _PERIOD_NAMES.get(self.limit.period, f"{self.limit.period:g} seconds")

@@ -8,8 +8,8 @@ import time
 import uuid
 from pathlib import Path
 
-from api import store
 from api.config import Config
+from api.store import Store
 
 from .flatfile import FlatFileStore
 from .seed import prompt_text
@@ -29,7 +29,8 @@ def compare(calls: int = 2000, rounds: int = 5) -> list[dict]:
 
 
 def _compare(work: Path, calls: int, rounds: int) -> list[dict]:
-    store.configure(Config(db_path=work / "prompts.db", save_rate_limit=None))
+    store = Store(Config(db_path=work / "prompts.db", save_rate_limit=None))
+    prompts = store.prompts
     flat = FlatFileStore(work / "flat")
     samples: dict[str, list[tuple[float, float]]] = {
         "store_prompt": [],
@@ -43,18 +44,18 @@ def _compare(work: Path, calls: int, rounds: int) -> list[dict]:
         ids = [(str(uuid.uuid4()), t) for t in texts]
         flat_ids = [(str(uuid.uuid4()), t) for t in texts]
         samples["store_prompt"].append(
-            (_per_call_us(store.store_prompt, ids), _per_call_us(flat.store_prompt, flat_ids))
+            (_per_call_us(prompts.store, ids), _per_call_us(flat.store_prompt, flat_ids))
         )
         samples["get_prompt"].append(
             (
-                _per_call_us(store.get_prompt, [(i,) for i, _ in ids]),
+                _per_call_us(lambda i: prompts.get(i).text, [(i,) for i, _ in ids]),
                 _per_call_us(flat.get_prompt, [(i,) for i, _ in flat_ids]),
             )
         )
         fresh = [(prompt_text(serial + i) + "\nsaved",) for i in range(calls)]
         serial += calls
         samples["save_prompt"].append(
-            (_per_call_us(store.save_prompt, fresh), _per_call_us(flat.save_prompt, fresh))
+            (_per_call_us(prompts.save, fresh), _per_call_us(flat.save_prompt, fresh))
         )
     store.close()
     rows = []

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from api import store
 from api.config import Config
+from api.store import Store
 
 FILLER = (
     "You are a careful assistant. Read {{ document }} and answer in [[summary]].\n"
@@ -26,7 +26,7 @@ def prompt_text(n: int, size: int = 2048) -> str:
 
 def seed(db_path: Path, count: int, chain_depth: int = 100, batch: int = 10_000) -> dict:
     """Store `count` roots plus a chain `chain_depth` deep; return sample ids and the tip."""
-    store.configure(Config(db_path=db_path, save_rate_limit=None))
+    store = Store(Config(db_path=db_path, save_rate_limit=None))
     start = datetime(2026, 1, 1, tzinfo=UTC)
     ids: list[str] = []
 
@@ -44,10 +44,10 @@ def seed(db_path: Path, count: int, chain_depth: int = 100, batch: int = 10_000)
     ) as bar:
         for first in range(0, count, batch):
             last = min(count, first + batch)
-            store.insert_prompts(rows(first, last))
+            store.prompts.insert_many(rows(first, last))
             bar.update(last - first)
-    chain = [store.save_prompt("chain 0")[0]]
+    chain = [store.prompts.save("chain 0")[0].id]
     for depth in range(1, chain_depth + 1):
-        chain.append(store.save_prompt(f"chain {depth}\n{FILLER}", chain[-1])[0])
+        chain.append(store.prompts.save(f"chain {depth}\n{FILLER}", chain[-1])[0].id)
     store.close()
     return {"ids": ids, "chain_tip": chain[-1]}

@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 import peewee
 
-from api import store
 from api.config import Config, ConfigError
+from api.store import SCHEMA_VERSION, SchemaTooNew, Store, StoreError
 
 from . import backups, flatfiles, purge, reports, transfer
+from .common import pass_store
 
 
 class StoreCommands(click.Group):
@@ -20,12 +21,11 @@ class StoreCommands(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except store.StoreError as error:
+        except StoreError as error:
             raise click.ClickException(str(error)) from None
         except peewee.DatabaseError as error:
-            raise click.ClickException(
-                f"the database {store.database_label()} cannot be used: {error}"
-            ) from None
+            where = ctx.obj.label if isinstance(ctx.obj, Store) else "the database"
+            raise click.ClickException(f"the database {where} cannot be used: {error}") from None
         except OSError as error:  # a full disk, a missing directory, a file in the way
             where = f"{error.filename}: " if error.filename else ""
             raise click.ClickException(f"{where}{error.strerror or error}") from None
@@ -46,6 +46,8 @@ def main(ctx: click.Context, db: Path | None) -> None:
 
     Example: prompt-store --db /app/.struckdown/prompts.db stats
     """
+    if isinstance(ctx.obj, Store):  # a Store the caller configured (tests, embedding scripts)
+        return
     try:
         config = Config.from_env()
     except ConfigError as error:
@@ -55,14 +57,16 @@ def main(ctx: click.Context, db: Path | None) -> None:
     if db is not None and ctx.get_parameter_source("db") is click.core.ParameterSource.COMMANDLINE:
         config = replace(config, db_path=db.expanduser(), database_url=None)
     try:
-        store.configure(config)
+        store = Store(config)
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
-    ctx.obj = config
+    ctx.obj = store
+    ctx.call_on_close(store.close)
 
 
 @main.command("init-db")
-def init_db() -> None:
+@pass_store
+def init_db(store: Store) -> None:
     """Create the schema, or migrate it to this release's version.
 
     Safe to run on every deploy (the Procfile's release phase does).
@@ -71,13 +75,12 @@ def init_db() -> None:
     """
     try:
         found = store.migrate()
-    except store.SchemaTooNew as error:
+    except SchemaTooNew as error:
         raise click.ClickException(str(error)) from None
-    path = store.database_label()
-    if found == store.SCHEMA_VERSION:
-        click.echo(f"{path}: schema is up to date (version {found}).")
+    if found == SCHEMA_VERSION:
+        click.echo(f"{store.label}: schema is up to date (version {found}).")
     else:
-        click.echo(f"{path}: schema migrated from version {found} to {store.SCHEMA_VERSION}.")
+        click.echo(f"{store.label}: schema migrated from version {found} to {SCHEMA_VERSION}.")
 
 
 for command in (

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from api import store
+from api.store import Store, StoreError
 
-from .common import progress, size
+from .common import pass_store, progress, size
 
 # <id>.txt where the id is a UUID or a 24-hex content hash; *.tmp are abandoned writes.
 PROMPT_FILE = re.compile(
@@ -60,8 +60,10 @@ class Listing:
     help="With --delete, also remove prompt files whose text is not stored, and *.tmp "
     "leftovers. Example: --delete --force",
 )
-@click.pass_obj
-def cleanup_flat_files(config, directory: Path | None, import_: bool, delete: bool, force: bool):
+@pass_store
+def cleanup_flat_files(
+    store: Store, directory: Path | None, import_: bool, delete: bool, force: bool
+) -> None:
     """Import and remove the old flat-file store: one <id>.txt per prompt.
 
     DIRECTORY defaults to $STRUCKDOWN_PROMPT_CACHE_DIR or ~/.struckdown/prompts.
@@ -75,15 +77,15 @@ def cleanup_flat_files(config, directory: Path | None, import_: bool, delete: bo
     if force and not delete:
         raise click.UsageError("--force only changes what --delete removes; add --delete.")
     if directory is None:
-        directory = config.prompt_cache_dir
+        directory = store.config.prompt_cache_dir
         if not os.path.lexists(directory):
             click.echo(f"{directory} does not exist: nothing to clean up.")
             return
     if directory.is_symlink() or not directory.is_dir():
         raise click.ClickException(f"{directory} is not a directory (symlinks are not followed).")
-    listing = _scan(directory)
+    listing = _scan(store, directory)
     if import_:
-        _import(listing.prompts)
+        _import(store, listing.prompts)
     _report(directory, listing)
     if delete:
         _delete(directory, listing, force)
@@ -97,7 +99,7 @@ def cleanup_flat_files(config, directory: Path | None, import_: bool, delete: bo
         )
 
 
-def _scan(directory: Path) -> Listing:
+def _scan(store: Store, directory: Path) -> Listing:
     listing = Listing()
     with os.scandir(directory) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
@@ -116,7 +118,7 @@ def _scan(directory: Path) -> Listing:
                 listing.others.append(f"{entry.name} (not a prompt file)")
     for prompt in listing.prompts:
         if prompt.text is not None:
-            prompt.stored_as = store.legacy_prompt_id(prompt.legacy_id, prompt.text)
+            prompt.stored_as = store.legacy.stored_as(prompt.legacy_id, prompt.text)
     return listing
 
 
@@ -134,7 +136,7 @@ def _read(entry: os.DirEntry, legacy_id: str) -> PromptFile:
     return PromptFile(entry.name, legacy_id, len(data), moment, text, problem=problem)
 
 
-def _import(prompts: list[PromptFile]) -> None:
+def _import(store: Store, prompts: list[PromptFile]) -> None:
     created = 0
     with progress(len(prompts), "Importing") as bar:
         for prompt in prompts:
@@ -142,11 +144,11 @@ def _import(prompts: list[PromptFile]) -> None:
             if prompt.text is None or prompt.stored_as is not None:
                 continue
             try:
-                prompt.stored_as, new = store.import_legacy_prompt(
+                prompt.stored_as, new = store.legacy.import_file(
                     prompt.legacy_id, prompt.text, prompt.created_at
                 )
                 created += new
-            except store.StoreError as error:
+            except StoreError as error:
                 prompt.problem = str(error)
     click.echo(f"Imported {created} prompts.")
 

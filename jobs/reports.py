@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import click
 
-from api import store
+from api.store import Store
+from api.store.backup_files import backup_time, list_backups
 
-from .common import backup_time, backups, default_backup_dir, echo_json, progress, size
+from .common import echo_json, pass_store, progress, size
 
 JSON_HELP = "Print one line of JSON for scripts instead of the table. Example: --json"
 SHOWN = 20  # problems listed per kind; the count says how many more
@@ -16,14 +17,15 @@ SHOWN = 20  # problems listed per kind; the count says how many more
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def stats(as_json: bool) -> None:
+@pass_store
+def stats(store: Store, as_json: bool) -> None:
     """Show counts, lineage depth, recent saves, sizes and the newest backup.
 
     Example: prompt-store stats --json
     """
     now = datetime.now(UTC)
-    data = store.get_stats(now)
-    found = backups(default_backup_dir())
+    data = store.maintenance.stats(now)
+    found = list_backups(store.backup_dir)
     data["newest_backup"] = (
         {
             "path": str(found[0]),
@@ -53,7 +55,7 @@ def stats(as_json: bool) -> None:
             "newest backup",
             f"{newest['path']} ({size(newest['bytes'])}, {_age(newest['age_seconds'])} old)"
             if newest
-            else f"none in {default_backup_dir()}",
+            else f"none in {store.backup_dir}",
         ),
     ]
     for name, value in rows:
@@ -70,13 +72,14 @@ def _age(seconds: int) -> str:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def check(as_json: bool) -> None:
+@pass_store
+def check(store: Store, as_json: bool) -> None:
     """Check integrity, foreign keys, parent cycles and every sha256; exit 1 on a problem.
 
     Example: prompt-store check
     """
-    with progress(store.count_prompts(), "Checking sha256") as bar:
-        problems = store.check_database(progress=bar.update)
+    with progress(store.prompts.count(), "Checking sha256") as bar:
+        problems = store.maintenance.check(progress=bar.update)
     count = sum(len(found) for found in problems.values())
     if as_json:
         echo_json({"ok": not count, "problems": problems})
@@ -88,4 +91,4 @@ def check(as_json: bool) -> None:
             if len(found) > SHOWN:
                 click.echo(f"  ... and {len(found) - SHOWN} more")
     if count:
-        raise click.ClickException(f"{count} problem(s) found in {store.database_label()}")
+        raise click.ClickException(f"{count} problem(s) found in {store.label}")

@@ -14,9 +14,11 @@ from typing import IO
 
 import click
 
-from api import store
+from api.store import Store, StoreError, validate_legacy_id, validate_prompt_id
+from api.store.backup_files import fsync
+from api.store.values import encode_text
 
-from .common import fsync, progress
+from .common import pass_store, progress
 
 FIELDS = {"id", "parent_id", "text", "created_at", "removed_at", "legacy_ids"}
 SHOWN = 20  # bad lines listed before giving up
@@ -30,7 +32,8 @@ SHOWN = 20  # bad lines listed before giving up
     help="Write to this file (complete or not at all) instead of standard output. "
     "Example: -o prompts.jsonl",
 )
-def export(output: Path | None) -> None:
+@pass_store
+def export(store: Store, output: Path | None) -> None:
     """Write every prompt as JSON Lines: id, parent_id, created_at, text; parents first.
 
     Removed prompts are exported as tombstones (text "", removed_at set), with
@@ -38,14 +41,14 @@ def export(output: Path | None) -> None:
 
     Example: prompt-store export -o prompts.jsonl
     """
-    total = store.count_prompts()
+    total = store.prompts.count()
     if output is None:
-        written = _write(sys.stdout, total)
+        written = _write(store, sys.stdout, total)
     else:
         partial = output.with_name(f".{output.name}.partial")
         try:
             with open(partial, "w", encoding="utf-8") as out:
-                written = _write(out, total)
+                written = _write(store, out, total)
             fsync(partial)
             os.replace(partial, output)
         finally:
@@ -58,11 +61,11 @@ def export(output: Path | None) -> None:
         )
 
 
-def _write(out: IO[str], total: int) -> int:
+def _write(store: Store, out: IO[str], total: int) -> int:
     written = 0
     with progress(total, "Exporting") as bar:
-        for record in store.export_prompts():
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        for record in store.maintenance.export():
+            out.write(json.dumps(record._asdict(), ensure_ascii=False) + "\n")
             written += 1
             bar.update(1)
     out.flush()
@@ -71,7 +74,8 @@ def _write(out: IO[str], total: int) -> int:
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-def import_(file: str) -> None:
+@pass_store
+def import_(store: Store, file: str) -> None:
     """Import JSON Lines written by `export`; ids, parents and created_at are kept.
 
     Every line is checked before anything is written; a bad line (bad id,
@@ -81,14 +85,14 @@ def import_(file: str) -> None:
     Example: prompt-store import prompts.jsonl
     """
     with _seekable(file) as source:
-        total = _validate(source)
+        total = _validate(store, source)
         source.seek(0)
         written = present = 0
         with progress(total, "Importing") as bar:
-            for number, record in _records(source):
+            for number, record in _records(store, source):
                 try:
-                    created = _store(record)
-                except store.StoreError as error:
+                    created = _store(store, record)
+                except StoreError as error:
                     raise click.ClickException(
                         f"line {number}: {error}. {written} prompts were imported before it; "
                         "fix the line and run the import again (it is idempotent)."
@@ -108,13 +112,13 @@ def _seekable(file: str):
     return spool
 
 
-def _records(source: IO[bytes]) -> Iterator[tuple[int, dict]]:
+def _records(store: Store, source: IO[bytes]) -> Iterator[tuple[int, dict]]:
     for number, line in enumerate(source, 1):
         if line.strip():
-            yield number, _parse(line)
+            yield number, _parse(line, store.config.max_bytes)
 
 
-def _validate(source: IO[bytes]) -> int:
+def _validate(store: Store, source: IO[bytes]) -> int:
     """Check every line, parents included; raise listing the bad ones; return the count."""
     seen: dict[str, int] = {}
     errors: list[str] = []
@@ -122,14 +126,14 @@ def _validate(source: IO[bytes]) -> int:
         if not line.strip():
             continue
         try:
-            record = _parse(line)
+            record = _parse(line, store.config.max_bytes)
             parent = record["parent_id"]
             if record["id"] in seen:
                 raise ValueError(f"the id {record['id']} is also on line {seen[record['id']]}")
-            if parent is not None and parent not in seen and not store.prompt_exists(parent):
+            if parent is not None and parent not in seen and not store.prompts.exists(parent):
                 raise ValueError(f"parent_id {parent} is neither on an earlier line nor stored")
             seen[record["id"]] = number
-        except (ValueError, store.StoreError) as error:
+        except (ValueError, StoreError) as error:
             errors.append(f"line {number}: {error}")
             if len(errors) == SHOWN:
                 break
@@ -138,7 +142,7 @@ def _validate(source: IO[bytes]) -> int:
     return len(seen)
 
 
-def _parse(line: bytes) -> dict:
+def _parse(line: bytes, max_bytes: int) -> dict:
     """Return one validated record, or raise ValueError saying what is wrong with it."""
     try:
         record = json.loads(line)
@@ -156,15 +160,15 @@ def _parse(line: bytes) -> dict:
     if not isinstance(legacy, list):
         raise ValueError("legacy_ids must be a list")
     parsed = {
-        "id": store.validate_prompt_id(record["id"]),
-        "parent_id": None if parent is None else store.validate_prompt_id(parent),
+        "id": validate_prompt_id(record["id"]),
+        "parent_id": None if parent is None else validate_prompt_id(parent),
         "text": record["text"],
         "created_at": _timestamp(record.get("created_at"), "created_at"),
         "removed_at": None if removed is None else _timestamp(removed, "removed_at"),
-        "legacy_ids": [store.validate_legacy_id(i) for i in legacy],
+        "legacy_ids": [validate_legacy_id(i) for i in legacy],
     }
     if removed is None:
-        store.encode_text(parsed["text"])
+        encode_text(parsed["text"], max_bytes)
     elif parsed["text"] != "":
         raise ValueError("a removed prompt (removed_at set) must have the text ''")
     return parsed
@@ -181,15 +185,15 @@ def _timestamp(value, name: str) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _store(record: dict) -> bool:
+def _store(store: Store, record: dict) -> bool:
     if record["removed_at"] is None:
-        created = store.store_prompt(
-            record["id"], record["text"], record["parent_id"], created_at=record["created_at"]
+        created = store.prompts.store(
+            record["id"], record["text"], record["parent_id"], record["created_at"]
         )
     else:
-        created = store.store_tombstone(
+        created = store.prompts.store_tombstone(
             record["id"], record["parent_id"], record["created_at"], record["removed_at"]
         )
     for legacy_id in record["legacy_ids"]:
-        store.add_legacy_id(legacy_id, record["id"])
+        store.legacy.add(legacy_id, record["id"])
     return created

@@ -1,6 +1,6 @@
 """Shared fixtures: a fresh database per test, the app, a WebTest client, a CLI runner.
 
-Every test that uses `config` (so also `app`, `client`, `save` and `cli`) runs twice:
+Every test that uses `config` (so also `store`, `app`, `client`, `save` and `cli`) runs twice:
 on SQLite, in a temp file, and on PostgreSQL, in a schema of its own on the server
 named by PROMPT_STORE_TEST_POSTGRES_URL (`.ci/postgres start DIR` starts one).
 Mark a test or module `sqlite_only` when it is about SQLite's files or pragmas.
@@ -15,9 +15,9 @@ import pytest
 import webtest
 from click.testing import CliRunner
 
-from api import store
 from api.app import create_app
 from api.config import Config
+from api.store import Store
 from jobs.cli import main
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
@@ -38,8 +38,6 @@ def isolated_environment(tmp_path, monkeypatch):
         if name.startswith("STRUCKDOWN_") or name == "DATABASE_URL":
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    yield
-    store.close()
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +79,6 @@ def new_postgres_url(postgres_server):
         return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
     yield new_postgres_url
-    store.close()
     with admin.cursor() as cursor:
         cursor.execute("SET lock_timeout = '10s'")
         for schema in schemas:
@@ -128,15 +125,16 @@ def config(make_config):
 
 
 @pytest.fixture
-def configured(config):
-    """Point the store's functions at the test's database, for tests that call them."""
-    store.configure(config)
-    return config
+def store(config):
+    """The test's Store: the one `app` serves and `cli` works on, so tests see each other's rows."""
+    store = Store(config)
+    yield store
+    store.close()
 
 
 @pytest.fixture
-def app(config):
-    return create_app(config)
+def app(config, store):
+    return create_app(config, store=store)
 
 
 @pytest.fixture
@@ -177,4 +175,3 @@ def save(client):
         return client.post_json("/api/prompts", body, status=status).json
 
     return save
-

@@ -8,18 +8,19 @@ import json
 import pytest
 import webtest
 
-from api import store
 from api.app import create_app
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
 
-def _post(client, body: bytes, status: int, content_type="application/json", path="/api/prompts"):
+def _post(
+    store, client, body: bytes, status: int, content_type="application/json", path="/api/prompts"
+):
     resp = client.post(path, body, headers={"Content-Type": content_type}, status=status)
     assert resp.content_type == "application/json"
     assert set(resp.json) == {"title", "description"}
     assert resp.json["description"]
-    assert store.get_cache_stats()["count"] == 0
+    assert store.maintenance.sizes()["count"] == 0
     return resp.json
 
 
@@ -35,21 +36,21 @@ def _post(client, body: bytes, status: int, content_type="application/json", pat
         b'{"text": "a\\udc00b"}',
     ],
 )
-def test_malformed_json_or_bad_unicode_is_400(client, body):
-    _post(client, body, 400)
+def test_malformed_json_or_bad_unicode_is_400(store, client, body):
+    _post(store, client, body, 400)
 
 
 @pytest.mark.parametrize("body", [b"[]", b'"text"', b"null", b"42"])
-def test_a_body_that_is_not_an_object_is_400(client, body):
-    _post(client, body, 400)
+def test_a_body_that_is_not_an_object_is_400(store, client, body):
+    _post(store, client, body, 400)
 
 
 @pytest.mark.parametrize(
     "content_type",
     ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""],
 )
-def test_anything_but_json_is_415(client, content_type):
-    error = _post(client, b'{"text": "x"}', 415, content_type=content_type)
+def test_anything_but_json_is_415(store, client, content_type):
+    error = _post(store, client, b'{"text": "x"}', 415, content_type=content_type)
     assert "application/json" in error["description"]
 
 
@@ -64,10 +65,10 @@ def test_json_with_a_charset_parameter_is_fine(client):
 
 @pytest.mark.sqlite_only  # reads the database files
 @pytest.mark.parametrize("field", ["inputs", "outputs", "model", "response", "variables"])
-def test_anything_but_prompt_text_is_refused_and_named(client, field, db_path):
+def test_anything_but_prompt_text_is_refused_and_named(store, client, field, db_path):
     marker = "MARKER-7f3a9c-never-stored"
     body = json.dumps({"text": "Hello {{ name }}", field: {"name": marker}}).encode()
-    error = _post(client, body, 400)
+    error = _post(store, client, body, 400)
     assert field in error["description"]
     assert "Only prompt text is stored" in error["description"]
     store.close()
@@ -75,32 +76,32 @@ def test_anything_but_prompt_text_is_refused_and_named(client, field, db_path):
         assert marker.encode() not in path.read_bytes()
 
 
-def test_every_unknown_field_is_named(client):
+def test_every_unknown_field_is_named(store, client):
     body = json.dumps({"text": "x", "outputs": [], "inputs": {}}).encode()
-    assert "inputs, outputs" in _post(client, body, 400)["description"]
+    assert "inputs, outputs" in _post(store, client, body, 400)["description"]
 
 
 @pytest.mark.parametrize(
     "body",
     [{}, {"parent_id": UNKNOWN}, {"text": 1}, {"text": None}, {"text": ["x"]}, {"text": {"a": 1}}],
 )
-def test_missing_or_non_string_text_is_400(client, body):
-    _post(client, json.dumps(body).encode(), 400)
+def test_missing_or_non_string_text_is_400(store, client, body):
+    _post(store, client, json.dumps(body).encode(), 400)
 
 
 @pytest.mark.parametrize("text", ["", " ", "\n\t  \r\n", "a\u0000b"])
-def test_empty_whitespace_or_nul_text_is_422(client, text):
-    _post(client, json.dumps({"text": text}).encode(), 422)
+def test_empty_whitespace_or_nul_text_is_422(store, client, text):
+    _post(store, client, json.dumps({"text": text}).encode(), 422)
 
 
 @pytest.mark.parametrize("parent", ["nope", 12, "0000", UNKNOWN + "0", ["x"]])
-def test_parent_id_that_is_not_a_uuid_is_400(client, parent):
-    error = _post(client, json.dumps({"text": "x", "parent_id": parent}).encode(), 400)
+def test_parent_id_that_is_not_a_uuid_is_400(store, client, parent):
+    error = _post(store, client, json.dumps({"text": "x", "parent_id": parent}).encode(), 400)
     assert "parent_id" in error["description"]
 
 
-def test_unknown_parent_id_is_422(client):
-    error = _post(client, json.dumps({"text": "x", "parent_id": UNKNOWN}).encode(), 422)
+def test_unknown_parent_id_is_422(store, client):
+    error = _post(store, client, json.dumps({"text": "x", "parent_id": UNKNOWN}).encode(), 422)
     assert "parent_id" in error["description"]
 
 
@@ -109,12 +110,12 @@ def test_null_parent_id_means_a_root(client):
     assert body["parent_id"] is None
 
 
-def test_text_over_the_limit_is_413_and_never_truncated(make_config):
+def test_text_over_the_limit_is_413_and_never_truncated(store, make_config):
     client = webtest.TestApp(create_app(make_config(max_bytes=1024)))
     client.post_json("/api/prompts", {"text": "é" * 512}, status=201)  # exactly 1024 bytes
     error = client.post_json("/api/prompts", {"text": "é" * 512 + "x"}, status=413).json
     assert "1 KiB" in error["description"]
-    assert store.get_cache_stats()["count"] == 1
+    assert store.maintenance.sizes()["count"] == 1
 
 
 def test_default_limit_is_200_kib(client):
@@ -179,10 +180,10 @@ def test_unknown_or_malformed_ids_are_404(client, path):
 
 
 @pytest.mark.sqlite_only  # SQLite's trace callback sees every statement
-def test_malformed_path_id_is_404_without_a_query(client):
+def test_malformed_path_id_is_404_without_a_query(store, client):
     store.healthcheck()
     statements = []
-    connection = store.database.connection()
+    connection = store.database.peewee.connection()
     connection.set_trace_callback(statements.append)
     try:
         client.get("/api/prompts/' OR 1=1 --", status=404)

@@ -9,10 +9,11 @@ from dataclasses import replace
 import pytest
 import webtest
 
-from api import store
 from api.app import create_app
 from api.config import Config, RateLimit
 from api.openapi import DOCUMENT
+from api.store import ScrubIncomplete
+from api.store.schema import PromptRow
 
 SECRET = "Use this key: sk-live-7f3a9c2e41d8b6a05e9f1c3d7b2a4e6f and {{ never }} share it."
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
@@ -113,26 +114,25 @@ def test_an_unknown_or_malformed_id_is_404(client):
     delete(client, "not-a-uuid", "token", status=404)
 
 
-def test_prompts_saved_without_a_token_cannot_be_deleted_through_the_api(client, config):
-    store.configure(config)
-    prompt_id, _ = store.save_prompt("saved before delete tokens existed")  # as imports are
+def test_prompts_saved_without_a_token_cannot_be_deleted_through_the_api(store, client):
+    prompt_id = store.prompts.save("saved before delete tokens existed")[0].id  # as imports are
     for token in (None, ""):
         delete(client, prompt_id, token, status=403)
-    assert store.get_prompt(prompt_id) == "saved before delete tokens existed"
+    assert store.prompts.get(prompt_id).text == "saved before delete tokens existed"
 
 
-def test_a_deleted_prompt_is_exactly_the_tombstone_purge_makes(client, save, config):
+def test_a_deleted_prompt_is_exactly_the_tombstone_purge_makes(store, client, save):
     by_token, by_purge = save(SECRET), save(SECRET + " (copy)")
     delete(client, by_token["id"], by_token["delete_token"])
-    store.configure(config)
-    store.purge_prompts([by_purge["id"]])
+    store.takedowns.purge([by_purge["id"]])
 
     def row(prompt_id):
-        prompt = store.Prompt.get_by_id(prompt_id)
+        prompt = PromptRow.select().where(PromptRow.id == prompt_id).bind(store.database.peewee)
+        prompt = prompt.get()
         return (prompt.text, prompt.sha256, prompt.delete_token_hash, prompt.removed_at is None)
 
     assert row(by_token["id"]) == row(by_purge["id"]) == ("", None, None, False)
-    assert store.check_database()["sha256"] == []
+    assert store.maintenance.check()["sha256"] == []
 
 
 def test_deletes_count_against_the_save_rate_limit(config):
@@ -153,12 +153,12 @@ def test_deletes_count_against_the_save_rate_limit(config):
     assert client.get(f"/api/prompts/{saved['id']}").json["text"] == SECRET
 
 
-def test_a_delete_whose_scrub_cannot_finish_says_so(client, save, monkeypatch):
+def test_a_delete_whose_scrub_cannot_finish_says_so(store, client, save, monkeypatch):
     def busy():
-        raise store.ScrubIncomplete("readers kept the WAL busy")
+        raise ScrubIncomplete("readers kept the WAL busy")
 
     saved = save(SECRET)
-    monkeypatch.setattr(store.maintenance, "_scrub", busy)
+    monkeypatch.setattr(store.dialect, "scrub", lambda db: busy())
     body = delete(client, saved["id"], saved["delete_token"], status=503).json
     assert body["title"] == "Removed, not yet scrubbed"
     assert "prompt-store purge" in body["description"]

@@ -6,7 +6,6 @@ import hashlib
 
 import webtest
 
-from api import store
 from api.app import create_app
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
@@ -30,7 +29,7 @@ def test_edited_version_records_its_parent(client, save):
     assert client.get(f"/api/prompts/{child['id']}").json["parent_id"] == root["id"]
 
 
-def test_resaving_is_idempotent_and_answers_200(client, save):
+def test_resaving_is_idempotent_and_answers_200(store, client, save):
     root = save("v1")
     child = save("v2", root["id"])
     again = client.post_json("/api/prompts", {"text": "v2", "parent_id": root["id"]}, status=200)
@@ -40,7 +39,7 @@ def test_resaving_is_idempotent_and_answers_200(client, save):
         "/api/prompts", {"text": "v1", "parent_id": root["id"]}, status=200
     )
     assert unchanged.json["id"] == root["id"]
-    assert store.get_cache_stats()["count"] == 2
+    assert store.maintenance.sizes()["count"] == 2
 
 
 def test_uppercase_parent_id_is_normalised(save):
@@ -94,9 +93,9 @@ def test_playground_endpoint_takes_text_and_parent_id_too(client, save):
     assert again.status_int == 200 and again.json["prompt_id"] == body["id"]
 
 
-def test_playground_endpoint_refuses_unknown_fields(client):
+def test_playground_endpoint_refuses_unknown_fields(store, client):
     resp = client.post_json(
         "/api/save-prompt", {"syntax": "x", "context": {"topic": "cats"}}, status=400
     )
     assert "context" in resp.json["description"]
-    assert store.get_cache_stats()["count"] == 0
+    assert store.maintenance.sizes()["count"] == 0

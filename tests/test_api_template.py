@@ -7,7 +7,7 @@ import pytest
 from api import template_interface
 from api.openapi import DOCUMENT
 
-NOTHING = {"variables": [], "slots": []}
+NOTHING = {"variables": [], "slots": [], "truncated": False}
 
 
 def test_load_includes_the_variables_and_slots_read_from_the_text(client, save):
@@ -21,13 +21,14 @@ def test_load_includes_the_variables_and_slots_read_from_the_text(client, save):
     assert body["template"] == {
         "variables": ["documents", "formal", "reader"],
         "slots": ["notes", "summary", "tone"],
+        "truncated": False,
     }
 
 
 def test_a_malformed_template_is_saved_and_yields_what_can_be_read(client, save):
     saved = save("Hello {{ name }}, here is {{ broken and [[answer and [[reply]]")
     body = client.get(f"/api/prompts/{saved['id']}").json
-    assert body["template"] == {"variables": ["name"], "slots": ["reply"]}
+    assert body["template"] == {"variables": ["name"], "slots": ["reply"], "truncated": False}
 
 
 def test_a_prompt_without_a_template_has_an_empty_interface(client, save):
@@ -91,8 +92,8 @@ def test_answers_match_the_documented_schemas(client, save):
     root = save("{{ a }} [[b]]")
     child = save("{{ a }} {{ c }}", root["id"])
     assert valid("Saved", root) and valid("Saved", child)
-    legacy = client.post_json("/api/save-prompt", {"syntax": "[[x]]"}).json
-    assert valid("LegacySaved", legacy)
+    playground = client.post_json("/api/save-prompt", {"syntax": "[[x]]"}).json
+    assert valid("PlaygroundSaved", playground)
     assert valid("Prompt", client.get(f"/api/prompts/{child['id']}").json)
     assert valid("Diff", client.get(f"/api/prompts/{child['id']}/diff").json)
     assert not valid("Prompt", dict(client.get(f"/api/prompts/{child['id']}").json, template=1))

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from api import store
 from api.config import Config
+from api.store import Store
 from bench import functions, load
 from bench.flatfile import FlatFileStore
 from bench.seed import prompt_text, seed
@@ -27,10 +27,10 @@ def test_seeded_prompts_are_distinct_and_about_2_kb(tmp_path):
     assert len(texts) == 100
     assert all(len(t.encode()) == 2048 for t in texts)
     seeded = seed(tmp_path / "p.db", 250, chain_depth=5)
-    store.configure(Config(db_path=tmp_path / "p.db"))
-    assert store.get_cache_stats()["count"] == 250 + 6
-    assert len(store.get_prompt_history(seeded["chain_tip"])) == 5
-    assert store.prompt_exists(seeded["ids"][0])
+    store = Store(Config(db_path=tmp_path / "p.db"))
+    assert store.maintenance.sizes()["count"] == 250 + 6
+    assert len(store.prompts.history(seeded["chain_tip"])) == 5
+    assert store.prompts.exists(seeded["ids"][0])
 
 
 def test_function_comparison_reports_every_function(tmp_path):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from api import store
 from api.config import Config
+from api.store import SCHEMA_VERSION, Store
 
 from .servers import Gunicorn
 
@@ -23,7 +23,7 @@ def server(tmp_path):
         yield server
 
 
-def test_concurrent_saves_through_several_workers_all_land(server, tmp_path):
+def test_concurrent_saves_through_several_workers_all_land(store, server, tmp_path):
     def client(n: int) -> list[tuple[int, str, str]]:
         out = []
         for i in range(25):
@@ -38,8 +38,9 @@ def test_concurrent_saves_through_several_workers_all_land(server, tmp_path):
     for _, prompt_id, text in results:
         status, _, body = server.request("GET", f"/api/prompts/{prompt_id}/raw")
         assert status == 200 and body.decode() == text
-    store.configure(Config(db_path=tmp_path / "prompts.db"))
-    assert store.get_cache_stats()["count"] == len(results)
+    store = Store(Config(db_path=tmp_path / "prompts.db"))
+    assert store.maintenance.sizes()["count"] == len(results)
+    store.close()
 
 
 def test_a_chunked_request_body_is_read(server):
@@ -82,7 +83,7 @@ def test_release_phase_command_creates_the_schema(tmp_path):
     env = {"STRUCKDOWN_PROMPT_DB": str(db), "PATH": "/usr/bin:/bin"}
     first = subprocess.run([str(command), "init-db"], env=env, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
-    assert f"migrated from version 0 to {store.SCHEMA_VERSION}" in first.stdout
+    assert f"migrated from version 0 to {SCHEMA_VERSION}" in first.stdout
     again = subprocess.run([str(command), "init-db"], env=env, capture_output=True, text=True)
     assert "up to date" in again.stdout
     module = subprocess.run(

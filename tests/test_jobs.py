@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 import click
 import pytest
 
-from api import store
+from api.store import SCHEMA_VERSION
 from jobs.cli import main
 
 from .servers import ROOT
 
-pytestmark = pytest.mark.usefixtures("configured")
+pytestmark = pytest.mark.usefixtures("store")
 
 
 def _commands():
@@ -48,7 +48,7 @@ def test_python_dash_m_jobs_runs_the_same_cli(db_path):
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert f"migrated from version 0 to {store.SCHEMA_VERSION}" in result.stdout
+    assert f"migrated from version 0 to {SCHEMA_VERSION}" in result.stdout
     usage = subprocess.run(
         [sys.executable, "-m", "jobs", "--help"], cwd=ROOT, capture_output=True, text=True
     )
@@ -58,7 +58,7 @@ def test_python_dash_m_jobs_runs_the_same_cli(db_path):
 def test_init_db_migrates_then_reports_up_to_date(cli, config):
     first = cli("init-db")
     assert first.exit_code == 0
-    assert f"migrated from version 0 to {store.SCHEMA_VERSION}" in first.output
+    assert f"migrated from version 0 to {SCHEMA_VERSION}" in first.output
     assert "up to date" in cli("init-db").output
     assert config.database_url or config.db_path.exists()
 
@@ -91,21 +91,21 @@ def test_a_file_that_is_not_a_database_is_one_sentence(cli, db_path):
     assert result.exc_info[0] is SystemExit
 
 
-def _lineage(*texts):
+def _lineage(store, *texts):
     ids, parent = [], None
     for text in texts:
-        parent, _ = store.save_prompt(text, parent)
+        parent = store.prompts.save(text, parent)[0].id
         ids.append(parent)
     return ids
 
 
-def test_stats_counts_prompts_lineage_and_recent_saves(cli):
-    _lineage("a", "b", "c")
-    store.save_prompt("another root")
+def test_stats_counts_prompts_lineage_and_recent_saves(store, cli):
+    _lineage(store, "a", "b", "c")
+    store.prompts.save("another root")
     week_ago = (datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="microseconds")
     year_ago = (datetime.now(UTC) - timedelta(days=365)).isoformat(timespec="microseconds")
-    store.store_prompt("00000000-0000-4000-8000-000000000001", "3 days old", created_at=week_ago)
-    store.store_prompt("00000000-0000-4000-8000-000000000002", "x" * 5000, created_at=year_ago)
+    store.prompts.store("00000000-0000-4000-8000-000000000001", "3 days old", created_at=week_ago)
+    store.prompts.store("00000000-0000-4000-8000-000000000002", "x" * 5000, created_at=year_ago)
     result = cli("stats", "--json")
     assert result.exit_code == 0
     data = json.loads(result.output)
@@ -119,8 +119,8 @@ def test_stats_counts_prompts_lineage_and_recent_saves(cli):
 
 
 @pytest.mark.sqlite_only  # PostgreSQL's: test_postgres.py
-def test_stats_reports_the_newest_backup_and_its_age(cli):
-    store.save_prompt("backed up")
+def test_stats_reports_the_newest_backup_and_its_age(store, cli):
+    store.prompts.save("backed up")
     assert cli("backup").exit_code == 0
     data = json.loads(cli("stats", "--json").output)
     assert data["newest_backup"]["path"].endswith(".db")
@@ -137,8 +137,8 @@ def test_stats_on_an_empty_database_is_a_readable_table(cli):
     assert "newest backup    none in" in result.output
 
 
-def test_check_passes_a_sound_database(cli):
-    _lineage("one", "two")
+def test_check_passes_a_sound_database(store, cli):
+    _lineage(store, "one", "two")
     result = cli("check")
     assert result.exit_code == 0
     assert result.output.split() == [
@@ -150,7 +150,7 @@ def test_check_passes_a_sound_database(cli):
     }
 
 
-def _tamper(config, *statements):
+def _tamper(store, config, *statements):
     """Break the database behind the store's back, as a bad manual edit would."""
     store.close()
     if config.database_url:
@@ -168,10 +168,11 @@ def _tamper(config, *statements):
             db.execute(statement)
 
 
-def test_check_reports_sha256_mismatches_cycles_and_missing_parents(cli, config):
-    a, b = _lineage("one", "two")
-    c = store.save_prompt("three")[0]
+def test_check_reports_sha256_mismatches_cycles_and_missing_parents(store, cli, config):
+    a, b = _lineage(store, "one", "two")
+    c = store.prompts.save("three")[0].id
     _tamper(
+        store,
         config,
         f"UPDATE prompts SET text = 'edited by hand' WHERE id = '{c}'",
         f"UPDATE prompts SET parent_id = '{b}' WHERE id = '{a}'",  # a -> b -> a
@@ -206,8 +207,8 @@ def test_cron_has_a_daily_backup_a_weekly_check_and_hourly_stats():
 
 
 @pytest.mark.parametrize("command", [job["command"] for job in _cron()])
-def test_every_cron_command_runs(cli, command):
-    store.save_prompt("scheduled")
+def test_every_cron_command_runs(store, cli, command):
+    store.prompts.save("scheduled")
     program, *args = command.split()
     assert program == "prompt-store"
     result = cli(*args)

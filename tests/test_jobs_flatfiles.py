@@ -6,13 +6,13 @@ import os
 
 import pytest
 
-from api import store
+from api.store import PromptRemoved
 
 UUID = "3f0c2a9e-8d1b-4c7e-9a55-2b6f0e1d4c33"
 HEX = "0123456789abcdef01234567"
 
 
-pytestmark = pytest.mark.usefixtures("configured")
+pytestmark = pytest.mark.usefixtures("store")
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def _names(directory):
     return sorted(os.listdir(directory))
 
 
-def test_a_dry_run_lists_what_it_would_do_and_changes_nothing(cli, flat):
+def test_a_dry_run_lists_what_it_would_do_and_changes_nothing(store, cli, flat):
     before = _names(flat)
     result = cli("cleanup-flat-files", str(flat))
     assert result.exit_code == 0, result.output
@@ -49,38 +49,38 @@ def test_a_dry_run_lists_what_it_would_do_and_changes_nothing(cli, flat):
         "(a symlink, not followed)",
     ):
         assert left in result.output
-    assert _names(flat) == before and store.count_prompts() == 0
+    assert _names(flat) == before and store.prompts.count() == 0
 
 
-def test_import_keeps_uuids_and_aliases_content_hash_names(cli, flat, client):
+def test_import_keeps_uuids_and_aliases_content_hash_names(store, cli, flat, client):
     result = cli("cleanup-flat-files", str(flat), "--import")
     assert result.exit_code == 0, result.output
     assert "Imported 2 prompts." in result.output
-    assert store.get_prompt(UUID) == "Named by a UUID\n"
-    new_id = store.resolve_legacy_id(HEX)
-    assert store.get_prompt(new_id) == "Named by a content hash"
+    assert store.prompts.get(UUID).text == "Named by a UUID\n"
+    new_id = store.legacy.resolve(HEX)
+    assert store.prompts.get(new_id).text == "Named by a content hash"
 
     redirect = client.get(f"/p/{HEX}", status=301)
     assert redirect.headers["Location"].endswith(f"/p/{new_id}")
     assert client.get(f"/p/{UUID}").status_int == 200
     assert client.get(f"/p/{'c' * 24}", status=404)
-    assert store.count_prompts() == 2  # nothing from the subdirectory or through the symlink
+    assert store.prompts.count() == 2  # nothing from the subdirectory or through the symlink
 
     again = cli("cleanup-flat-files", str(flat), "--import")
-    assert "Imported 0 prompts." in again.output and store.count_prompts() == 2
+    assert "Imported 0 prompts." in again.output and store.prompts.count() == 2
 
 
-def test_import_keeps_the_file_time_as_created_at(cli, flat):
+def test_import_keeps_the_file_time_as_created_at(store, cli, flat):
     os.utime(flat / f"{UUID}.txt", (1_700_000_000, 1_700_000_000))
     cli("cleanup-flat-files", str(flat), "--import")
-    created = store.get_prompt_with_metadata(UUID)["created_at"]
+    created = store.prompts.get(UUID).created_at
     assert created == "2023-11-14T22:13:20.000000+00:00"
 
 
-def test_a_text_already_stored_as_a_root_is_aliased_not_duplicated(cli, flat):
-    existing, _ = store.save_prompt("Named by a content hash")
+def test_a_text_already_stored_as_a_root_is_aliased_not_duplicated(store, cli, flat):
+    existing = store.prompts.save("Named by a content hash")[0].id
     cli("cleanup-flat-files", str(flat), "--import")
-    assert store.resolve_legacy_id(HEX) == existing
+    assert store.legacy.resolve(HEX) == existing
 
 
 def test_delete_removes_only_stored_files_of_the_layout(cli, flat, tmp_path):
@@ -93,37 +93,37 @@ def test_delete_removes_only_stored_files_of_the_layout(cli, flat, tmp_path):
     assert (tmp_path / "outside.txt").read_text() == "a file elsewhere that must survive"
 
 
-def test_delete_without_import_leaves_files_that_are_not_stored(cli, flat):
-    store.store_prompt(UUID, "Named by a UUID\n")
+def test_delete_without_import_leaves_files_that_are_not_stored(store, cli, flat):
+    store.prompts.store(UUID, "Named by a UUID\n")
     result = cli("cleanup-flat-files", str(flat), "--delete")
     assert "Deleted 1 files" in result.output
     assert f"not stored: {HEX}.txt" in result.output
     assert (flat / f"{HEX}.txt").exists() and not (flat / f"{UUID}.txt").exists()
 
 
-def test_a_file_whose_text_differs_from_the_stored_prompt_is_kept(cli, flat):
-    store.store_prompt(UUID, "another text under the same id")
+def test_a_file_whose_text_differs_from_the_stored_prompt_is_kept(store, cli, flat):
+    store.prompts.store(UUID, "another text under the same id")
     result = cli("cleanup-flat-files", str(flat), "--import", "--delete")
     assert f"not stored: {UUID}.txt ({UUID} already names another prompt)" in result.output
     assert (flat / f"{UUID}.txt").exists()
-    assert store.get_prompt(UUID) == "another text under the same id"
+    assert store.prompts.get(UUID).text == "another text under the same id"
 
 
-def test_a_purged_prompt_counts_as_stored_and_is_not_brought_back(cli, flat):
-    store.store_prompt(UUID, "Named by a UUID\n")
-    store.purge_prompts([UUID])
+def test_a_purged_prompt_counts_as_stored_and_is_not_brought_back(store, cli, flat):
+    store.prompts.store(UUID, "Named by a UUID\n")
+    store.takedowns.purge([UUID])
     cli("cleanup-flat-files", str(flat), "--import", "--delete")
     assert not (flat / f"{UUID}.txt").exists()
-    with pytest.raises(store.PromptRemoved):
-        store.get_prompt(UUID)
+    with pytest.raises(PromptRemoved):
+        store.prompts.get(UUID)
 
 
-def test_force_removes_unstored_files_and_leftovers_but_never_foreign_entries(cli, flat):
+def test_force_removes_unstored_files_and_leftovers_but_never_foreign_entries(store, cli, flat):
     (flat / f"{'d' * 24}.txt").write_bytes(b"\xff\xfe not utf-8")
     result = cli("cleanup-flat-files", str(flat), "--delete", "--force")
     assert result.exit_code == 0
     assert _names(flat) == ["bbbbbbbbbbbbbbbbbbbbbbbb.txt", "notes.md", "sub"]
-    assert store.count_prompts() == 0  # --force alone imports nothing
+    assert store.prompts.count() == 0  # --force alone imports nothing
 
 
 def test_the_directory_goes_once_it_is_empty(cli, tmp_path):

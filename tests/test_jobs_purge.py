@@ -7,22 +7,22 @@ import sqlite3
 
 import pytest
 
-from api import store
+from api.store.sqlite import PRAGMAS
 
 SECRET = "Use this key: sk-live-7f3a9c2e41d8b6a05e9f1c3d7b2a4e6f and never share it."
 
 
-pytestmark = pytest.mark.usefixtures("configured")
+pytestmark = pytest.mark.usefixtures("store")
 
 
 @pytest.fixture
-def lineage():
+def lineage(store):
     """root -> secret -> child, with unrelated prompts around them."""
     for i in range(30):
-        store.save_prompt(f"unrelated {i} " + "u" * 300)
-    root, _ = store.save_prompt("Summarise {{ text }}")
-    secret, _ = store.save_prompt(SECRET, root)
-    child, _ = store.save_prompt("Summarise {{ text }} politely", secret)
+        store.prompts.save(f"unrelated {i} " + "u" * 300)
+    root = store.prompts.save("Summarise {{ text }}")[0].id
+    secret = store.prompts.save(SECRET, root)[0].id
+    child = store.prompts.save("Summarise {{ text }} politely", secret)[0].id
     return root, secret, child
 
 
@@ -85,29 +85,29 @@ def test_the_page_of_a_tombstone_says_it_was_removed(cli, client, lineage):
     assert "sk-live" not in page.text
 
 
-def test_saving_the_purged_text_again_makes_a_new_prompt(cli, lineage):
+def test_saving_the_purged_text_again_makes_a_new_prompt(store, cli, lineage):
     root, secret, _ = lineage
     cli("purge", secret, "--yes")
-    again, created = store.save_prompt(SECRET, root)
+    again, created = store.prompts.save(SECRET, root)
     assert created and again != secret
 
 
-def test_purge_is_a_dry_run_without_yes(cli, lineage):
+def test_purge_is_a_dry_run_without_yes(store, cli, lineage):
     _, secret, child = lineage
     result = cli("purge", secret)
     assert result.exit_code == 0
     assert "Dry run: nothing was removed" in result.output
     assert f"descendant {child}" in result.output and "1 direct descendant(s)" in result.output
     assert SECRET not in result.output  # the listing never prints the text
-    assert store.get_prompt(secret) == SECRET
+    assert store.prompts.get(secret).text == SECRET
 
 
-def test_purge_refuses_unknown_and_malformed_ids_and_removes_nothing(cli, lineage):
+def test_purge_refuses_unknown_and_malformed_ids_and_removes_nothing(store, cli, lineage):
     _, secret, _ = lineage
     result = cli("purge", secret, "00000000-0000-4000-8000-000000000000", "--yes")
     assert result.exit_code == 1
     assert "no prompt has the id 00000000-0000-4000-8000-000000000000" in result.output
-    assert store.get_prompt(secret) == SECRET
+    assert store.prompts.get(secret).text == SECRET
     result = cli("purge", "not-an-id", "--yes")
     assert result.exit_code == 1 and "'not-an-id' is not a prompt id" in result.output
     assert cli("purge").exit_code == 2  # an id is required
@@ -130,14 +130,14 @@ def test_purge_names_the_backups_that_still_hold_the_text(cli, lineage):
 
 
 @pytest.mark.sqlite_only
-def test_purge_fails_loudly_when_a_reader_keeps_the_wal(cli, db_path, lineage, monkeypatch):
+def test_purge_fails_loudly_when_a_reader_keeps_the_wal(store, cli, db_path, lineage, monkeypatch):
     _, secret, _ = lineage
-    store.save_prompt("something in the WAL")
+    store.prompts.save("something in the WAL")
     reader = sqlite3.connect(db_path, isolation_level=None)
     # An open read transaction pins the WAL, so a TRUNCATE checkpoint cannot finish.
     reader.execute("BEGIN")
     reader.execute("SELECT COUNT(*) FROM prompts").fetchone()
-    monkeypatch.setitem(store.PRAGMAS, "busy_timeout", 100)
+    monkeypatch.setitem(PRAGMAS, "busy_timeout", 100)
     try:
         result = cli("purge", secret, "--yes")
     finally:

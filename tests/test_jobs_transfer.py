@@ -6,37 +6,37 @@ import json
 
 import pytest
 
-from api import store
+from api.store import PromptRemoved, Store
 
 ROOT_ID = "00000000-0000-4000-8000-000000000001"
 CHILD_ID = "00000000-0000-4000-8000-000000000002"
 T0 = "2026-01-01T00:00:00.000000+00:00"
 
 
-pytestmark = pytest.mark.usefixtures("configured")
+pytestmark = pytest.mark.usefixtures("store")
 
 
 def _line(**fields):
     return json.dumps({"id": ROOT_ID, "parent_id": None, "text": "t", "created_at": T0, **fields})
 
 
-def _everything():
+def _everything(store):
     """A store with lineages, a tombstone, a legacy alias and awkward text."""
-    root, _ = store.save_prompt("Root {{ x }}\n")
-    a, _ = store.save_prompt('Version a — ünïcödé, emoji 🧪, tabs\t and "quotes"', root)
-    b, _ = store.save_prompt("Version b\r\nwith CRLF", a)
-    store.save_prompt("Sibling of a", root)
-    secret, _ = store.save_prompt("a secret", b)
-    store.save_prompt("descendant of the secret", secret)
-    store.save_prompt("another lineage")
-    store.purge_prompts([secret])
-    store.add_legacy_id("0123456789abcdef01234567", a)
+    root = store.prompts.save("Root {{ x }}\n")[0].id
+    a = store.prompts.save('Version a — ünïcödé, emoji 🧪, tabs\t and "quotes"', root)[0].id
+    b = store.prompts.save("Version b\r\nwith CRLF", a)[0].id
+    store.prompts.save("Sibling of a", root)
+    secret = store.prompts.save("a secret", b)[0].id
+    store.prompts.save("descendant of the secret", secret)
+    store.prompts.save("another lineage")
+    store.takedowns.purge([secret])
+    store.legacy.add("0123456789abcdef01234567", a)
 
 
 def test_export_then_import_into_a_fresh_database_reproduces_everything(
-    cli, tmp_path, client, make_config
+    store, cli, tmp_path, client, make_config
 ):
-    _everything()
+    _everything(store)
     exported = cli("export")
     assert exported.exit_code == 0
     fresh = make_config(fresh=True)
@@ -47,21 +47,21 @@ def test_export_then_import_into_a_fresh_database_reproduces_everything(
     assert cli("export", on=fresh).stdout == exported.stdout
     assert cli("check", on=fresh).exit_code == 0
 
-    store.configure(fresh)
+    store = Store(fresh)
     lines = [json.loads(line) for line in exported.stdout.splitlines()]
     for line in lines:
         if line["removed_at"] is None:
-            assert store.get_prompt_with_metadata(line["id"])["created_at"] == line["created_at"]
-            assert store.get_prompt(line["id"]) == line["text"]
+            assert store.prompts.get(line["id"]).created_at == line["created_at"]
+            assert store.prompts.get(line["id"]).text == line["text"]
         else:
-            with pytest.raises(store.PromptRemoved):
-                store.get_prompt(line["id"])
-    assert store.resolve_legacy_id("0123456789abcdef01234567") == lines[2]["id"]
+            with pytest.raises(PromptRemoved):
+                store.prompts.get(line["id"])
+    assert store.legacy.resolve("0123456789abcdef01234567") == lines[2]["id"]
 
 
-def test_export_puts_parents_before_children_whatever_their_times(cli):
-    store.store_prompt(ROOT_ID, "root saved late", created_at="2026-06-01T00:00:00.000000+00:00")
-    store.store_prompt(CHILD_ID, "child", ROOT_ID, created_at=T0)  # older than its parent
+def test_export_puts_parents_before_children_whatever_their_times(store, cli):
+    store.prompts.store(ROOT_ID, "root saved late", created_at="2026-06-01T00:00:00.000000+00:00")
+    store.prompts.store(CHILD_ID, "child", ROOT_ID, created_at=T0)  # older than its parent
     lines = [json.loads(line) for line in cli("export").stdout.splitlines()]
     assert [line["id"] for line in lines] == [ROOT_ID, CHILD_ID]
     assert lines[1] == {
@@ -74,8 +74,8 @@ def test_export_puts_parents_before_children_whatever_their_times(cli):
     }
 
 
-def test_export_to_a_file_is_written_whole(cli, tmp_path):
-    _everything()
+def test_export_to_a_file_is_written_whole(store, cli, tmp_path):
+    _everything(store)
     out = tmp_path / "out.jsonl"
     result = cli("export", "-o", str(out))
     assert result.exit_code == 0
@@ -84,8 +84,8 @@ def test_export_to_a_file_is_written_whole(cli, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if "out" in p.name) == ["out.jsonl"]
 
 
-def test_importing_twice_changes_nothing(cli, tmp_path, make_config):
-    _everything()
+def test_importing_twice_changes_nothing(store, cli, tmp_path, make_config):
+    _everything(store)
     dump = tmp_path / "dump.jsonl"
     cli("export", "-o", str(dump))
     fresh = make_config(fresh=True)
@@ -96,15 +96,15 @@ def test_importing_twice_changes_nothing(cli, tmp_path, make_config):
     assert cli("export", on=fresh).stdout == dump.read_text(encoding="utf-8")
 
 
-def test_import_reads_standard_input_and_normalises_times(cli):
+def test_import_reads_standard_input_and_normalises_times(store, cli):
     lines = [
         _line(created_at="2026-01-01T01:00:00+01:00"),
         _line(id=CHILD_ID, parent_id=ROOT_ID, text="child"),
     ]
     result = cli("import", "-", input="\n".join(lines) + "\n\n")
     assert result.exit_code == 0, result.output
-    assert store.get_prompt_with_metadata(ROOT_ID)["created_at"] == T0
-    assert store.get_prompt_history(CHILD_ID)[0]["id"] == ROOT_ID
+    assert store.prompts.get(ROOT_ID).created_at == T0
+    assert store.prompts.history(CHILD_ID)[0].id == ROOT_ID
 
 
 @pytest.mark.parametrize(
@@ -124,44 +124,46 @@ def test_import_reads_standard_input_and_normalises_times(cli):
         (_line(id=CHILD_ID, legacy_ids=["xyz"]), "'xyz' is not a flat-file id"),
     ],
 )
-def test_import_refuses_a_bad_line_by_number_and_writes_nothing(cli, tmp_path, line, message):
+def test_import_refuses_a_bad_line_by_number_and_writes_nothing(
+    store, cli, tmp_path, line, message
+):
     dump = tmp_path / "bad.jsonl"
     dump.write_text(_line() + "\n" + line + "\n")
     result = cli("import", str(dump))
     assert result.exit_code == 1
     assert "Error: nothing was imported" in result.output
     assert message in result.output
-    assert store.count_prompts() == 0
+    assert store.prompts.count() == 0
 
 
-def test_import_accepts_a_parent_already_stored(cli, tmp_path):
-    store.store_prompt(ROOT_ID, "root", created_at=T0)
+def test_import_accepts_a_parent_already_stored(store, cli, tmp_path):
+    store.prompts.store(ROOT_ID, "root", created_at=T0)
     dump = tmp_path / "child.jsonl"
     dump.write_text(_line(id=CHILD_ID, parent_id=ROOT_ID, text="child") + "\n")
     assert cli("import", str(dump)).exit_code == 0
-    assert store.get_prompt(CHILD_ID) == "child"
+    assert store.prompts.get(CHILD_ID).text == "child"
 
 
-def test_import_refuses_an_id_that_holds_other_text_here(cli, tmp_path):
-    store.store_prompt(CHILD_ID, "something else", created_at=T0)
+def test_import_refuses_an_id_that_holds_other_text_here(store, cli, tmp_path):
+    store.prompts.store(CHILD_ID, "something else", created_at=T0)
     dump = tmp_path / "clash.jsonl"
     dump.write_text(_line() + "\n" + _line(id=CHILD_ID, text="clash") + "\n")
     result = cli("import", str(dump))
     assert result.exit_code == 1
     assert f"line 2: {CHILD_ID} already holds another prompt" in result.output
     assert "1 prompts were imported before it" in result.output
-    assert store.get_prompt(CHILD_ID) == "something else"
+    assert store.prompts.get(CHILD_ID).text == "something else"
 
 
-def test_import_will_not_bring_back_text_a_purge_removed(cli, tmp_path):
-    store.store_prompt(ROOT_ID, "t", created_at=T0)
+def test_import_will_not_bring_back_text_a_purge_removed(store, cli, tmp_path):
+    store.prompts.store(ROOT_ID, "t", created_at=T0)
     dump = tmp_path / "before-purge.jsonl"
     cli("export", "-o", str(dump))
-    store.purge_prompts([ROOT_ID])
+    store.takedowns.purge([ROOT_ID])
     result = cli("import", str(dump))
     assert result.exit_code == 1 and "already holds another prompt" in result.output
-    with pytest.raises(store.PromptRemoved):
-        store.get_prompt(ROOT_ID)
+    with pytest.raises(PromptRemoved):
+        store.prompts.get(ROOT_ID)
 
 
 def test_import_of_a_missing_file_is_a_usage_error(cli, tmp_path):

@@ -8,7 +8,6 @@ import peewee
 import pytest
 import webtest
 
-from api import store
 from api.app import create_app
 from api.config import Config
 from api.pages import EditorPage
@@ -103,10 +102,10 @@ def test_cors_allows_only_configured_origins(make_config):
 
 
 @pytest.mark.sqlite_only
-def test_healthz_runs_a_real_query(client):
+def test_healthz_runs_a_real_query(store, client):
     store.healthcheck()  # open this thread's connection, which WebTest's requests use too
     statements = []
-    connection = store.database.connection()
+    connection = store.database.peewee.connection()
     connection.set_trace_callback(statements.append)
     try:
         resp = client.get("/healthz")
@@ -125,21 +124,21 @@ def test_healthz_is_503_json_when_the_database_is_unusable(tmp_path):
     assert resp.json["title"] and resp.json["description"]
 
 
-def test_a_locked_database_is_503_with_retry_after(client, monkeypatch):
+def test_a_locked_database_is_503_with_retry_after(store, client, monkeypatch):
     def locked(*args, **kwargs):
         raise peewee.OperationalError("database is locked")
 
-    monkeypatch.setattr(store, "save_prompt_record", locked)
+    monkeypatch.setattr(store.prompts, "save", locked)
     resp = client.post_json("/api/prompts", {"text": "x"}, status=503)
     assert resp.headers["Retry-After"] == "1"
     assert "Nothing was stored" in resp.json["description"]
 
 
-def test_a_full_disk_is_507(client, monkeypatch):
+def test_a_full_disk_is_507(store, client, monkeypatch):
     def full(*args, **kwargs):
         raise peewee.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(store, "save_prompt_record", full)
+    monkeypatch.setattr(store.prompts, "save", full)
     assert client.post_json("/api/prompts", {"text": "x"}, status=507).json["title"]
 
 
@@ -165,5 +164,5 @@ def test_openapi_describes_every_route(app, client):
     served = _served_operations(app)
     assert len(served) >= 12
     assert served == documented
-    for name in ("SaveRequest", "LegacySaveRequest"):
+    for name in ("SaveRequest", "PlaygroundSaveRequest"):
         assert doc["components"]["schemas"][name]["additionalProperties"] is False

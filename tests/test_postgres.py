@@ -24,9 +24,10 @@ import psycopg2
 import pytest
 import webtest
 
-from api import store
 from api.app import create_app
 from api.config import Config
+from api.store import SCHEMA_VERSION, PromptRemoved, Store, default_store, save_prompt
+from api.store.schema import PromptRow
 from jobs.cli import main
 
 from .servers import ROOT, Gunicorn
@@ -42,9 +43,12 @@ def pg_config(url, db_path) -> Config:
     return Config(db_path=db_path, database_url=url, save_rate_limit=None)
 
 
-@pytest.fixture(autouse=True)
-def configured(pg_config):
-    store.configure(pg_config)
+@pytest.fixture
+def store(pg_config):
+    """This module's tests run on PostgreSQL only: the store, on the test's schema."""
+    store = Store(pg_config)
+    yield store
+    store.close()
 
 
 @pytest.fixture
@@ -66,15 +70,20 @@ def _raw(url):
 def test_database_url_in_the_environment_selects_postgresql(monkeypatch, url, db_path):
     monkeypatch.setenv("DATABASE_URL", url.replace("postgresql://", "postgres://", 1))
     monkeypatch.setenv("STRUCKDOWN_PROMPT_DB", str(db_path))
-    store.configure()
-    prompt_id, created = store.save_prompt("Stored on PostgreSQL")
-    assert created and store.is_postgres() and not db_path.exists()
+    default_store.cache_clear()
+    try:
+        prompt_id, created = save_prompt("Stored on PostgreSQL")  # scripts' functions
+        assert default_store().dialect.name == "postgres"
+    finally:
+        default_store().close()
+        default_store.cache_clear()
+    assert created and not db_path.exists()
     with _raw(url) as raw, raw.cursor() as cursor:
         cursor.execute("SELECT text FROM prompts WHERE id = %s", (prompt_id,))
         assert cursor.fetchone() == ("Stored on PostgreSQL",)
 
 
-def test_the_schema_has_the_models_columns_and_the_unique_indexes(url):
+def test_the_schema_has_the_models_columns_and_the_unique_indexes(store, url):
     store.healthcheck()
     with _raw(url) as raw, raw.cursor() as cursor:
         cursor.execute(
@@ -84,29 +93,29 @@ def test_the_schema_has_the_models_columns_and_the_unique_indexes(url):
         columns = dict(cursor.fetchall())
         cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
         indexes = {row[0] for row in cursor.fetchall()}
-    assert {f.column_name for f in store.Prompt._meta.sorted_fields} <= set(columns)
+    assert {f.column_name for f in PromptRow._meta.sorted_fields} <= set(columns)
     assert columns["tat"] == "double precision"  # not SQLite's REAL: 4 bytes are too few
     assert {"prompts_root_sha256", "prompts_parent_sha256", "prompts_created_at"} <= indexes
 
 
-def test_history_is_one_recursive_query():
-    ids = [store.save_prompt("v0")[0]]
+def test_history_is_one_recursive_query(store):
+    ids = [store.prompts.save("v0")[0].id]
     for i in range(1, 200):
-        ids.append(store.save_prompt(f"v{i}", ids[-1])[0])
+        ids.append(store.prompts.save(f"v{i}", ids[-1])[0].id)
     statements = []
-    store.database.obj.query_hooks.append(lambda event: statements.append(event.sql))
+    store.database.peewee.query_hooks.append(lambda event: statements.append(event.sql))
     try:
-        history = store.get_prompt_history(ids[-1])
+        history = store.prompts.history(ids[-1])
     finally:
-        store.database.obj.query_hooks.clear()
-    assert [h["id"] for h in history] == ids[-2::-1]
+        store.database.peewee.query_hooks.clear()
+    assert [h.id for h in history] == ids[-2::-1]
     assert len(statements) == 1 and "WITH RECURSIVE" in statements[0]
 
 
 # -- Races the database settles ------------------------------------------------------
 
 
-def test_a_concurrent_duplicate_save_is_an_idempotent_hit_not_an_error(url):
+def test_a_concurrent_duplicate_save_is_an_idempotent_hit_not_an_error(store, url):
     # Another worker has inserted the same root text and not yet committed: our
     # read cannot see it, so our insert meets it in the unique index and waits.
     store.healthcheck()
@@ -120,18 +129,18 @@ def test_a_concurrent_duplicate_save_is_an_idempotent_hit_not_an_error(url):
             (other_id, text, hashlib.sha256(text.encode()).hexdigest()),
         )
     results = []
-    saver = threading.Thread(target=lambda: results.append(store.save_prompt(text)))
+    saver = threading.Thread(target=lambda: results.append(store.prompts.save(text)))
     saver.start()
     time.sleep(0.5)
     assert saver.is_alive(), "the save should wait for the other insert to commit"
     other.commit()
     other.close()
     saver.join(10)
-    assert results == [(other_id, False)]
-    assert store.count_prompts() == 1
+    assert [(version.id, created) for version, created in results] == [(other_id, False)]
+    assert store.prompts.count() == 1
 
 
-def test_concurrent_identical_saves_through_gunicorn_make_one_row(url, tmp_path):
+def test_concurrent_identical_saves_through_gunicorn_make_one_row(store, url, tmp_path):
     with Gunicorn(tmp_path / "unused.db", workers=3, DATABASE_URL=url) as server:
         root = json.loads(server.request("POST", "/api/prompts", {"text": "root"})[2])["id"]
 
@@ -143,23 +152,23 @@ def test_concurrent_identical_saves_through_gunicorn_make_one_row(url, tmp_path)
     statuses = sorted(status for status, _, _ in answers)
     assert statuses.count(201) == 1 and statuses.count(200) == 47, statuses
     assert len({json.loads(body)["id"] for _, _, body in answers}) == 1
-    assert store.count_prompts() == 2
+    assert store.prompts.count() == 2
 
 
-def test_the_rate_limit_admits_exactly_the_burst_under_concurrency():
+def test_the_rate_limit_admits_exactly_the_burst_under_concurrency(store):
     start, admitted = threading.Barrier(16), []
 
     def take(_):
         start.wait()
         try:
-            return store.take_rate_limit("client", 5, 3600, 1_000_000.0)
+            return store.rate_limits.take("client", 5, 3600, 1_000_000.0)
         finally:
             store.close()
 
     with ThreadPoolExecutor(16) as pool:
         admitted = [wait == 0 for wait in pool.map(take, range(16))]
     assert sum(admitted) == 5
-    assert store.take_rate_limit("client", 5, 3600, 1_000_000.0) == pytest.approx(720.0)
+    assert store.rate_limits.take("client", 5, 3600, 1_000_000.0) == pytest.approx(720.0)
 
 
 def test_the_rate_limit_is_shared_by_workers_of_separate_containers(url, tmp_path):
@@ -194,7 +203,7 @@ def test_init_db_run_by_two_releases_at_once_migrates_once(url):
     assert sum("migrated from version 0" in output for output in outputs) == 1
     with _raw(url) as raw, raw.cursor() as cursor:
         cursor.execute("SELECT version FROM schema_migrations ORDER BY version")
-        assert [row[0] for row in cursor.fetchall()] == list(range(1, store.SCHEMA_VERSION + 1))
+        assert [row[0] for row in cursor.fetchall()] == list(range(1, SCHEMA_VERSION + 1))
 
 
 # -- Purge ---------------------------------------------------------------------------
@@ -227,15 +236,15 @@ def _holds(paths, needle: bytes) -> list[str]:
     return [str(p) for p in paths if p.is_file() and needle in p.read_bytes()]
 
 
-def test_purge_leaves_the_text_in_no_table_file(url, pg_cli):
+def test_purge_leaves_the_text_in_no_table_file(store, url, pg_cli):
     secret = f"Use this key: sk-live-{uuid.uuid4().hex} and never share it."
     needles = [secret.encode(), hashlib.sha256(secret.encode()).hexdigest().encode()]
     for i in range(30):
-        store.save_prompt(f"unrelated {i} " + "u" * 300)
-    root, _ = store.save_prompt("Summarise {{ text }}")
-    secret_id, _ = store.save_prompt(secret, root)
-    child, _ = store.save_prompt("Summarise {{ text }} politely", secret_id)
-    store.database.execute_sql("ANALYZE prompts")  # statistics sample the text too
+        store.prompts.save(f"unrelated {i} " + "u" * 300)
+    root = store.prompts.save("Summarise {{ text }}")[0].id
+    secret_id = store.prompts.save(secret, root)[0].id
+    child = store.prompts.save("Summarise {{ text }} politely", secret_id)[0].id
+    store.database.peewee.execute_sql("ANALYZE prompts")  # statistics sample the text too
     database_dir, files = _relation_files(url)
     assert all(_holds(files, needle) for needle in needles)
 
@@ -247,9 +256,9 @@ def test_purge_leaves_the_text_in_no_table_file(url, pg_cli):
     for needle in needles:
         assert _holds(everything, needle) == []
     assert _holds(files, b"Summarise {{ text }} politely")  # the rest is still there
-    assert store.get_prompt(child) == "Summarise {{ text }} politely"
-    with pytest.raises(store.PromptRemoved):
-        store.get_prompt(secret_id)
+    assert store.prompts.get(child).text == "Summarise {{ text }} politely"
+    with pytest.raises(PromptRemoved):
+        store.prompts.get(secret_id)
 
 
 # -- Moving from SQLite ----------------------------------------------------------------
@@ -257,19 +266,19 @@ def test_purge_leaves_the_text_in_no_table_file(url, pg_cli):
 
 def test_export_from_sqlite_then_import_reproduces_every_prompt(runner, url, tmp_path):
     sqlite_db = tmp_path / "old" / "prompts.db"
-    store.configure(Config(db_path=sqlite_db))
-    root, _ = store.save_prompt("Root {{ x }}\n")
-    a, _ = store.save_prompt('Version a — ünïcödé, emoji 🧪, tabs\t and "quotes"', root)
-    b, _ = store.save_prompt("Version b\r\nwith CRLF and trailing spaces   ", a)
-    store.save_prompt("Sibling of a", root)
-    secret, _ = store.save_prompt("a secret", b)
-    store.save_prompt("descendant of the secret", secret)
-    store.store_prompt(
+    store = Store(Config(db_path=sqlite_db))
+    root = store.prompts.save("Root {{ x }}\n")[0].id
+    a = store.prompts.save('Version a — ünïcödé, emoji 🧪, tabs\t and "quotes"', root)[0].id
+    b = store.prompts.save("Version b\r\nwith CRLF and trailing spaces   ", a)[0].id
+    store.prompts.save("Sibling of a", root)
+    secret = store.prompts.save("a secret", b)[0].id
+    store.prompts.save("descendant of the secret", secret)
+    store.prompts.store(
         str(uuid.uuid4()), "x" * 150_000, created_at="2020-02-29T23:59:59.999999+00:00"
     )
-    store.purge_prompts([secret])
-    store.add_legacy_id("0123456789abcdef01234567", a)
-    before = {row["id"]: row for row in store.export_prompts()}
+    store.takedowns.purge([secret])
+    store.legacy.add("0123456789abcdef01234567", a)
+    before = {row.id: row for row in store.maintenance.export()}
     store.close()
 
     dump = tmp_path / "all.jsonl"
@@ -279,21 +288,22 @@ def test_export_from_sqlite_then_import_reproduces_every_prompt(runner, url, tmp
     assert imported.exit_code == 0, imported.output
     assert f"Imported {len(before)} prompts (0 already present)." in imported.output
 
-    store.configure(Config(database_url=url))
-    after = {row["id"]: row for row in store.export_prompts()}
+    store = Store(Config(database_url=url))
+    after = {row.id: row for row in store.maintenance.export()}
     assert after == before  # every id, parent, text, timestamp, tombstone and alias
     for prompt_id, row in before.items():
-        if row["removed_at"] is None:
-            stored = store.get_prompt_with_metadata(prompt_id)
-            assert (stored["text"], stored["parent_id"], stored["created_at"]) == (
-                row["text"],
-                row["parent_id"],
-                row["created_at"],
+        if row.removed_at is None:
+            stored = store.prompts.get(prompt_id)
+            assert (stored.text, stored.parent_id, stored.created_at) == (
+                row.text,
+                row.parent_id,
+                row.created_at,
             )
-    assert store.resolve_legacy_id("0123456789abcdef01234567") == a
+    assert store.legacy.resolve("0123456789abcdef01234567") == a
     again = runner.invoke(main, ["export"], env={"DATABASE_URL": url})
     assert again.stdout == dump.read_text(encoding="utf-8")
     assert runner.invoke(main, ["check"], env={"DATABASE_URL": url}).exit_code == 0
+    store.close()
 
 
 # -- Backups -----------------------------------------------------------------------------
@@ -306,8 +316,8 @@ needs_pg_dump = pytest.mark.skipif(
 
 
 @needs_pg_dump
-def test_backup_uses_pg_dump_and_stats_report_it(pg_cli):
-    store.save_prompt("backed up")
+def test_backup_uses_pg_dump_and_stats_report_it(store, pg_cli):
+    store.prompts.save("backed up")
     result = pg_cli("backup", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -330,9 +340,11 @@ def test_backup_without_pg_dump_points_at_the_databases_tooling_and_export(pg_cl
     assert "prompt-store export" in result.output and "Traceback" not in result.output
 
 
-def test_restore_says_how_with_the_databases_tooling_and_what_to_purge_again(pg_cli, tmp_path):
-    removed, _ = store.save_prompt("taken down")
-    store.purge_prompts([removed])
+def test_restore_says_how_with_the_databases_tooling_and_what_to_purge_again(
+    store, pg_cli, tmp_path
+):
+    removed = store.prompts.save("taken down")[0].id
+    store.takedowns.purge([removed])
     backup = tmp_path / "prompts-20260101T000000Z.dump"
     backup.write_bytes(b"PGDMP")
     result = pg_cli("restore", str(backup), "--yes")
@@ -345,10 +357,10 @@ def test_restore_says_how_with_the_databases_tooling_and_what_to_purge_again(pg_
 # -- Connections and checks ------------------------------------------------------------------
 
 
-def test_a_dropped_connection_is_replaced_on_the_next_request(url, pg_config):
-    client = webtest.TestApp(create_app(pg_config))
+def test_a_dropped_connection_is_replaced_on_the_next_request(store, url, pg_config):
+    client = webtest.TestApp(create_app(pg_config, store=store))
     saved = client.post_json("/api/prompts", {"text": "survives a restart"}).json
-    pid = store.database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    pid = store.database.peewee.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
     with _raw(url) as raw, raw.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
     first = client.get(f"/api/prompts/{saved['id']}", expect_errors=True)
@@ -356,21 +368,23 @@ def test_a_dropped_connection_is_replaced_on_the_next_request(url, pg_config):
     assert client.get(f"/api/prompts/{saved['id']}").json["text"] == "survives a restart"
 
 
-def test_a_connection_dropped_inside_a_save_is_503_then_saves_work(url, pg_config, monkeypatch):
-    client = webtest.TestApp(create_app(pg_config))
+def test_a_connection_dropped_inside_a_save_is_503_then_saves_work(
+    store, url, pg_config, monkeypatch
+):
+    client = webtest.TestApp(create_app(pg_config, store=store))
     client.post_json("/api/prompts", {"text": "before"}, status=201)
-    pid = store.database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
-    find_same = store._find_same
+    pid = store.database.peewee.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    find_same = store.prompts.find_same
 
     def dropped_mid_transaction(*args):
         with _raw(url) as raw, raw.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
         return find_same(*args)
 
-    monkeypatch.setattr(store, "_find_same", dropped_mid_transaction)
+    monkeypatch.setattr(store.prompts, "find_same", dropped_mid_transaction)
     error = client.post_json("/api/prompts", {"text": "lost"}, status=503).json
     assert error["title"] == "Database unavailable"
-    monkeypatch.setattr(store, "_find_same", find_same)
+    monkeypatch.setattr(store.prompts, "find_same", find_same)
     client.post_json("/api/prompts", {"text": "after"}, status=201)
 
 
@@ -380,16 +394,16 @@ def test_healthz_is_503_when_the_server_cannot_be_reached(db_path):
     assert resp.json["title"] == "Unhealthy" and "secret" not in resp.text
 
 
-def test_check_runs_amcheck_when_it_is_installed_and_names_no_password(url, pg_cli):
-    store.save_prompt("checked")
+def test_check_runs_amcheck_when_it_is_installed_and_names_no_password(store, url, pg_cli):
+    store.prompts.save("checked")
     with _raw(url) as raw, raw.cursor() as cursor:
         cursor.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
     calls = []
-    store.database.obj.query_hooks.append(lambda event: calls.append(event.sql))
+    store.database.peewee.query_hooks.append(lambda event: calls.append(event.sql))
     try:
-        assert store.check_database()["integrity"] == []
+        assert store.maintenance.check()["integrity"] == []
     finally:
-        store.database.obj.query_hooks.clear()
+        store.database.peewee.query_hooks.clear()
     assert sum("bt_index_check" in sql for sql in calls) >= 4
     result = pg_cli("stats")
     assert result.exit_code == 0 and "postgresql://postgres@" in result.output

@@ -11,9 +11,9 @@ import random
 
 import pytest
 
-from api import store
+from api.store import PromptRemoved
 
-pytestmark = [pytest.mark.sqlite_only, pytest.mark.usefixtures("configured")]
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.usefixtures("store")]
 
 
 def _files(db_path) -> bytes:
@@ -21,23 +21,23 @@ def _files(db_path) -> bytes:
 
 
 @pytest.mark.parametrize("secret_size", [200, 3_000, 40_000])  # in-page, near a page, overflow
-def test_takedown_scrubs_a_text_that_page_splits_have_copied(db_path, secret_size):
+def test_takedown_scrubs_a_text_that_page_splits_have_copied(store, db_path, secret_size):
     rng = random.Random(secret_size)
     secret = ("SECRET-" + "".join(rng.choices("abcdef0123456789", k=32)) + " ") * (
         secret_size // 40
     )
     ids = []
     for i in range(400):  # texts of mixed sizes around it, so its cell moves between pages
-        ids.append(store.save_prompt(f"before {i} " + "b" * rng.randrange(10, 6000))[0])
-    secret_id, _ = store.save_prompt(secret, rng.choice(ids))
+        ids.append(store.prompts.save(f"before {i} " + "b" * rng.randrange(10, 6000))[0].id)
+    secret_id = store.prompts.save(secret, rng.choice(ids))[0].id
     for i in range(400):
-        store.save_prompt(f"after {i} " + "a" * rng.randrange(10, 6000), rng.choice(ids))
+        store.prompts.save(f"after {i} " + "a" * rng.randrange(10, 6000), rng.choice(ids))
     store.close()
     assert secret[:40].encode() in _files(db_path)  # it is there to find
-    store.purge_prompts([secret_id])
+    store.takedowns.purge([secret_id])
     store.close()
     raw = _files(db_path)
     assert secret[:40].encode() not in raw
     assert hashlib.sha256(secret.encode()).hexdigest().encode() not in raw
-    with pytest.raises(store.PromptRemoved):
-        store.get_prompt(secret_id)
+    with pytest.raises(PromptRemoved):
+        store.prompts.get(secret_id)

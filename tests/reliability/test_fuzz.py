@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import checks
 
-from api import store
 from api.config import Config
 from api.openapi import DOCUMENT
+from api.store import Store
 from tests.servers import Gunicorn
 
 ADMIN = "fuzz-admin-token-4d2c"
@@ -72,10 +72,18 @@ storable = st.text(
 
 @pytest.fixture
 def fresh_store(tmp_path_factory):
-    def make():
-        store.configure(Config(db_path=tmp_path_factory.mktemp("prop") / "p.db"))
+    """Make a Store on a new database for each example."""
+    stores = []
 
-    return make
+    def make() -> Store:
+        if stores:
+            stores.pop().close()
+        stores.append(Store(Config(db_path=tmp_path_factory.mktemp("prop") / "p.db")))
+        return stores[-1]
+
+    yield make
+    for store in stores:
+        store.close()
 
 
 @settings(
@@ -83,9 +91,9 @@ def fresh_store(tmp_path_factory):
 )
 @given(text=storable)
 def test_any_unicode_text_round_trips_exactly(fresh_store, text, tally):
-    fresh_store()
-    prompt_id, _ = store.save_prompt(text)
-    assert store.get_prompt(prompt_id) == text
+    store = fresh_store()
+    prompt_id = store.prompts.save(text)[0].id
+    assert store.prompts.get(prompt_id).text == text
     tally["fuzzed"] += 1
 
 
@@ -97,18 +105,18 @@ def test_any_unicode_text_round_trips_exactly(fresh_store, text, tally):
     pick=st.integers(min_value=0),
 )
 def test_history_of_any_node_is_its_path_to_the_root(fresh_store, parents, pick):
-    fresh_store()
-    ids, parent_of = [store.save_prompt("root")[0]], {}
+    store = fresh_store()
+    ids, parent_of = [store.prompts.save("root")[0].id], {}
     for n, p in enumerate(parents, start=1):
         parent = ids[p % len(ids)]  # any earlier node: a random tree
-        ids.append(store.save_prompt(f"node {n}", parent)[0])
+        ids.append(store.prompts.save(f"node {n}", parent)[0].id)
         parent_of[ids[-1]] = parent
     node = ids[pick % len(ids)]
     expected, cur = [], node
     while cur in parent_of:
         cur = parent_of[cur]
         expected.append(cur)
-    assert [h["id"] for h in store.get_prompt_history(node)] == expected
+    assert [h.id for h in store.prompts.history(node)] == expected
 
 
 @settings(
@@ -124,16 +132,16 @@ def test_history_of_any_node_is_its_path_to_the_root(fresh_store, parents, pick)
     )
 )
 def test_idempotent_saves_never_duplicate(fresh_store, saves):
-    fresh_store()
+    store = fresh_store()
     ids: list[str] = []
     for text, parent in saves:
         parent_id = ids[parent % len(ids)] if ids and parent >= 0 else None
-        prompt_id, _ = store.save_prompt(text, parent_id)
+        prompt_id = store.prompts.save(text, parent_id)[0].id
         if prompt_id not in ids:
             ids.append(prompt_id)
-    rows = store.list_prompts(limit=10_000)
-    pairs = [(r["parent_id"], r["sha256"]) for r in rows]
+    rows = store.prompts.listing(limit=10_000)
+    pairs = [(r.parent_id, r.sha256) for r in rows]
     assert len(pairs) == len(set(pairs)) == len(ids)
     for r in rows:  # no child repeats its parent's text
-        if r["parent_id"]:
-            assert store.get_prompt_with_metadata(r["parent_id"])["sha256"] != r["sha256"]
+        if r.parent_id:
+            assert store.prompts.get(r.parent_id).sha256 != r.sha256

@@ -1,0 +1,175 @@
+"""The JSON API's request and response bodies, each declared once.
+
+Requests are decoded strictly into these types (an unknown field is refused: only
+prompt text is stored), responses are built from them, and the OpenAPI document
+takes its component schemas from them (api/openapi.py).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+PromptId = Annotated[
+    str,
+    Meta(
+        pattern="^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        description="A prompt id: a UUID, which is also the capability to read the prompt",
+    ),
+]
+Names = Annotated[list[str], Meta(description="Sorted and unique")]
+Sha256 = Annotated[str, Meta(description="sha256 of the text's UTF-8 bytes, in hex")]
+Time = Annotated[str, Meta(description="ISO 8601, UTC, microseconds: text order is time order")]
+
+# -- requests ----------------------------------------------------------------------------
+
+
+class SaveRequest(Struct, forbid_unknown_fields=True):
+    """Save a version: the prompt text and, for an edit, the version it came from."""
+
+    text: Annotated[str, Meta(description="The prompt text, kept byte for byte")]
+    parent_id: PromptId | None = None
+
+
+class PlaygroundSaveRequest(Struct, forbid_unknown_fields=True):
+    """The struckdown playground's save: the text as `syntax` (or `text`; exactly one)."""
+
+    syntax: str | UnsetType = UNSET
+    text: str | UnsetType = UNSET
+    parent_id: PromptId | None = None
+
+
+# -- responses ---------------------------------------------------------------------------
+
+
+class Saved(Struct):
+    """A stored version (201 when this save created it, 200 when it was there already)."""
+
+    id: PromptId
+    parent_id: PromptId | None
+    created_at: Time
+    sha256: Sha256
+    url: Annotated[str, Meta(description="The share URL: /p/<id>, absolute when configured")]
+    delete_token: Annotated[
+        str | UnsetType,
+        Meta(
+            description="Only when this save created the prompt (201): send it as "
+            "X-Delete-Token to delete it. Shown once; only its hash is stored."
+        ),
+    ] = UNSET
+
+
+class PlaygroundSaved(Saved, kw_only=True):
+    """A stored version, with the id also as `prompt_id`, which the playground reads."""
+
+    prompt_id: PromptId
+
+
+class Template(Struct):
+    """Read from the text, never stored: the Jinja-style variables it needs and the
+    struckdown slots it asks to fill."""
+
+    variables: Names
+    slots: Names
+    truncated: Annotated[
+        bool, Meta(description="The reader stopped at its work limit; the lists may be partial")
+    ] = False
+
+
+class Prompt(Struct):
+    """One version with its text."""
+
+    id: PromptId
+    text: str
+    parent_id: PromptId | None
+    created_at: Time
+    sha256: Sha256
+    template: Template
+
+
+class PromptSummary(Struct):
+    """A version without its text: its first line instead."""
+
+    id: PromptId
+    parent_id: PromptId | None
+    created_at: Time
+    sha256: Sha256 | None
+    summary: str
+    removed: Annotated[bool, Meta(description="A tombstone: its text was removed")]
+
+
+class HistoryEntry(PromptSummary):
+    """An ancestor, with its share URL."""
+
+    url: str
+
+
+class History(Struct):
+    """Ancestors, nearest first; `next` continues the list."""
+
+    id: PromptId
+    ancestors: list[HistoryEntry]
+    limit: int
+    next: str | None
+
+
+class TemplateChanges(Struct):
+    """What the newer version's interface added and removed, by kind."""
+
+    variables_added: Names
+    variables_removed: Names
+    slots_added: Names
+    slots_removed: Names
+
+
+class Diff(Struct):
+    """A unified diff from `against` (null: an empty text) to `id`."""
+
+    id: PromptId
+    against: PromptId | None
+    diff: str
+    added: int
+    removed: int
+    template_changes: TemplateChanges
+
+
+class Listing(Struct):
+    """A page of versions, newest first; `next_cursor` fetches the next page."""
+
+    prompts: list[PromptSummary]
+    next_cursor: str | None
+
+
+class Children(Struct):
+    """The direct descendants of a version, oldest first."""
+
+    id: PromptId
+    children: list[PromptSummary]
+
+
+class Stats(Struct):
+    """The prompt count and the database's size."""
+
+    count: int
+    path: str
+    db_bytes: int
+    wal_bytes: int
+    total_bytes: int
+
+
+class Health(Struct):
+    """The database answered a real query."""
+
+    status: Literal["ok"]
+
+
+class Error(Struct):
+    """Every error: a title, and a description a person can act on."""
+
+    title: str
+    description: str
+
+
+REQUESTS = (SaveRequest, PlaygroundSaveRequest)
+RESPONSES = (Saved, PlaygroundSaved, Prompt, History, Diff, Listing, Children, Stats, Health, Error)

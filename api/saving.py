@@ -1,0 +1,112 @@
+"""The JSON API's saves: the native and the struckdown playground's, one save path."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+
+import falcon
+from msgspec import UNSET
+
+from .auth import AdminOnly, admin_only
+from .bodies import (
+    Listing,
+    PlaygroundSaved,
+    PlaygroundSaveRequest,
+    PromptSummary,
+    Saved,
+    SaveRequest,
+)
+from .links import Links
+from .payloads import decode
+from .ratelimit import SaveLimiter
+from .store import Store, validate_prompt_id
+
+
+class Saver:
+    """The save path both save endpoints share: rate limit, store, status and share URL."""
+
+    def __init__(self, store: Store, limiter: SaveLimiter, links: Links, max_bytes: int):
+        self.store, self.limiter, self.links, self.max_bytes = store, limiter, links, max_bytes
+
+    def save(self, req, resp, text: str, parent_id: str | None) -> Saved:
+        token = secrets.token_urlsafe(32)  # 256 bits; only its hash is stored
+        # One transaction, one commit: the save and its count against the rate limit
+        # land together, and a save that fails is not counted.
+        with self.store.transaction():
+            self.limiter.check(req)
+            version, created = self.store.prompts.save(text, parent_id, delete_token=token)
+        resp.status = falcon.HTTP_201 if created else falcon.HTTP_200
+        if created:  # an idempotent hit must not hand out power over someone else's prompt
+            resp.location = f"/api/prompts/{version.id}"
+        return Saved(
+            version.id,
+            version.parent_id,
+            version.created_at,
+            version.sha256,
+            self.links.share(version.id),
+            token if created else UNSET,
+        )
+
+
+class Prompts:
+    """POST saves a version; GET lists every prompt, newest first (admin only)."""
+
+    query_params = frozenset({"limit", "cursor"})
+
+    def __init__(self, store: Store, saver: Saver, admin: AdminOnly):
+        self.store, self.saver, self.admin = store, saver, admin
+
+    def on_post(self, req, resp):
+        request = decode(req, SaveRequest, self.saver.max_bytes)
+        resp.media = self.saver.save(req, resp, request.text, request.parent_id)
+
+    @falcon.before(admin_only)
+    def on_get(self, req, resp):
+        limit = req.get_param_as_int("limit", min_value=1, max_value=1000, default=100)
+        rows = self.store.prompts.listing(limit + 1, after=_decode_cursor(req.get_param("cursor")))
+        page = [PromptSummary(*row) for row in rows[:limit]]
+        resp.media = Listing(page, _encode_cursor(page[-1]) if len(rows) > limit else None)
+
+
+def _encode_cursor(row: PromptSummary) -> str:
+    raw = f"{row.created_at}|{row.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> tuple[str, str] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created_at, prompt_id = raw.split("|")
+        return created_at, validate_prompt_id(prompt_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise falcon.HTTPInvalidParam("Use the next_cursor of a previous page.", "cursor") from None
+
+
+class PlaygroundSave:
+    """POST /api/save-prompt as the struckdown playground sends it: {"syntax": ...}."""
+
+    query_params = frozenset()
+
+    def __init__(self, saver: Saver):
+        self.saver = saver
+
+    def on_post(self, req, resp):
+        # The playground's X-CSRF-Token header needs no check here: a JSON
+        # content type cannot be sent cross-site without CORS, which is off.
+        request = decode(req, PlaygroundSaveRequest, self.saver.max_bytes)
+        given = [t for t in (request.syntax, request.text) if t is not UNSET]
+        if len(given) != 1:
+            raise falcon.HTTPBadRequest(
+                title="Missing text" if not given else "Ambiguous text",
+                description="The field 'syntax' is required."
+                if not given
+                else "Send only one of syntax, text.",
+            )
+        saved = self.saver.save(req, resp, given[0], request.parent_id)
+        resp.media = PlaygroundSaved(
+            *(getattr(saved, name) for name in Saved.__struct_fields__), prompt_id=saved.id
+        )

@@ -1,0 +1,74 @@
+"""Backup files on the data volume: their names, and writing them so no crash leaves half a file."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .errors import StoreError
+
+# .db[.gz]: SQLite's backup API; .dump: pg_dump's custom format, on PostgreSQL.
+BACKUP_NAME = re.compile(r"^(prompts|pre-restore)-(\d{8}T\d{6}Z)\.(db(\.gz)?|dump)$")
+STAMP = "%Y%m%dT%H%M%SZ"
+
+
+def list_backups(directory: Path, prefix: str = "prompts") -> list[Path]:
+    """List the backups with this prefix in a directory, newest first (names sort by time)."""
+    if not directory.is_dir():
+        return []
+    found = [
+        path
+        for path in directory.iterdir()
+        if (match := BACKUP_NAME.match(path.name)) and match[1] == prefix and path.is_file()
+    ]
+    return sorted(found, key=lambda path: path.name, reverse=True)
+
+
+def backup_time(path: Path) -> datetime:
+    """Return the time in a backup's name."""
+    return datetime.strptime(BACKUP_NAME.match(path.name)[2], STAMP).replace(tzinfo=UTC)
+
+
+def new_backup_path(directory: Path, prefix: str, suffix: str) -> Path:
+    """Return DIRECTORY/PREFIX-<UTC time>SUFFIX, creating DIRECTORY; refuse a name in use."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    final = directory / f"{prefix}-{datetime.now(UTC).strftime(STAMP)}{suffix}"
+    if final.exists():
+        raise StoreError(f"{final} already exists; wait a second and run it again.")
+    return final
+
+
+@contextmanager
+def partial_file(final: Path, tag: str = "") -> Iterator[Path]:
+    """A private hidden file beside `final`, removed however the block ends."""
+    partial = final.with_name(f".{final.name}{tag}.partial")
+    try:
+        create_private(partial)
+        yield partial
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def publish(partial: Path, final: Path) -> None:
+    """Flush a finished file, then give it its real name with one rename that survives a crash."""
+    fsync(partial)
+    os.replace(partial, final)
+    fsync(final.parent)
+
+
+def fsync(path: Path) -> None:
+    """Flush a file, or a directory entry, to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def create_private(path: Path) -> None:
+    """Create an empty file only its owner can read; fail if it exists."""
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))

@@ -1,0 +1,106 @@
+"""What differs between SQLite and PostgreSQL, behind one interface.
+
+A Store picks its dialect once, from the configuration (`dialect_for`), and asks
+it for the few operations that really differ; every other query is one code path
+for both. Nothing outside `sqlite.py` and `postgres.py` asks which database it is on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import peewee
+
+from ..config import Config, ConfigError
+
+
+class Dialect:
+    """The operations that differ between databases; subclasses implement each one."""
+
+    name: str
+    param: str  # the driver's parameter placeholder
+    # SQL spelled differently, filled into `{name}` placeholders by prepare().
+    spellings: dict[str, str]
+
+    def prepare(self, statement: str) -> str:
+        """Spell a portable statement ('?' parameters, `{name}` spellings) for this database."""
+        return statement.format_map(self.spellings).replace("?", self.param)
+
+    def open(self) -> peewee.Database:
+        """Return the Peewee database, not yet connected."""
+        raise NotImplementedError
+
+    def label(self) -> str:
+        """Name the database for people, without secrets."""
+        raise NotImplementedError
+
+    def prepare_storage(self) -> None:
+        """Make sure the database can be opened (SQLite: its directory and file)."""
+
+    def migration_lock(self, db: peewee.Database) -> None:
+        """Inside the migration's transaction: keep other migrators out until it ends."""
+
+    @contextlib.contextmanager
+    def write_transaction(self, db: peewee.Database) -> Iterator[None]:
+        """One write transaction, queued with this app's other writers."""
+        with db.atomic():
+            yield
+
+    def take_rate_limit(
+        self, db: peewee.Database, key: str, interval: float, period: float, now: float
+    ) -> float:
+        """Count one save by `key` (GCRA); return 0 if allowed, else the seconds to wait."""
+        raise NotImplementedError
+
+    def sizes(self, db: peewee.Database) -> tuple[int, int]:
+        """Return (bytes of the database, bytes of its write-ahead log we own)."""
+        raise NotImplementedError
+
+    def integrity_problems(self, db: peewee.Database) -> list[str]:
+        """Return what the database's own page and index checks find ([] when sound)."""
+        raise NotImplementedError
+
+    def foreign_key_problems(self, db: peewee.Database) -> list[str]:
+        """Return rows whose reference names a missing row."""
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def purge_transaction(self, db: peewee.Database) -> Iterator[None]:
+        """The write transaction of a takedown, zeroing what it frees where the dialect can."""
+        with self.write_transaction(db):
+            yield
+
+    def scrub(self, db: peewee.Database) -> None:
+        """After a takedown: leave no old copy of the text in the database's files."""
+        raise NotImplementedError
+
+    scrub_report: str  # what scrub() did, for the operator
+
+    def backups(self, database):
+        """Return the backups of this kind of database (write, restore)."""
+        raise NotImplementedError
+
+    def backup_dir(self, config: Config) -> Path:
+        """Return where backups go by default: `backups/` on the data volume."""
+        return config.db_path.parent / "backups"
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: drop what must not be shared with the parent."""
+
+
+def dialect_for(config: Config) -> Dialect:
+    """Choose the dialect `config` names: DATABASE_URL's, else SQLite at db_path."""
+    from .postgres import PostgresDialect
+    from .sqlite import SqliteDialect
+
+    url = config.database_url
+    if url and url.split(":", 1)[0] in ("postgres", "postgresql"):
+        return PostgresDialect(url)
+    if url and not url.startswith("sqlite:///"):
+        raise ConfigError(
+            "DATABASE_URL must be postgres://user:password@host:port/name "
+            "or sqlite:///path/to/prompts.db"
+        )
+    return SqliteDialect(Path(url[len("sqlite:///") :]) if url else config.db_path)

@@ -1,0 +1,59 @@
+"""What the store raises: one class per thing a caller can act on."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base class for the errors a caller of the store can act on."""
+
+
+class InvalidPromptId(StoreError, ValueError):
+    """The id is not a UUID."""
+
+
+class PromptNotFound(StoreError, LookupError):
+    """No prompt has this id."""
+
+
+class ParentNotFound(StoreError, LookupError):
+    """The parent_id is a well-formed UUID that names no prompt."""
+
+
+class InvalidPromptText(StoreError, ValueError):
+    """The text is not something we store (empty, NUL, unpaired surrogates)."""
+
+
+class PromptTooLarge(StoreError, ValueError):
+    """The text is over the configured size limit."""
+
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"prompt is {size} bytes; the limit is {limit} bytes")
+        self.size, self.limit = size, limit
+
+
+class PromptConflict(StoreError):
+    """An id, or a (parent, text) pair, already holds other text."""
+
+
+class SchemaTooNew(StoreError):
+    """The database was migrated by a newer release than this one."""
+
+
+class PromptRemoved(StoreError):
+    """The prompt was purged: its row stays as a tombstone, its text is gone."""
+
+
+class NotAPromptDatabase(StoreError):
+    """A file offered as a backup is not a healthy prompt-store database."""
+
+
+class WrongDeleteToken(StoreError):
+    """The delete token is missing, or is not the one the prompt was saved with."""
+
+
+class ScrubIncomplete(StoreError):
+    """The prompt is a tombstone, but old copies of its text may remain in the files."""
+
+
+class NotOnThisDatabase(StoreError):
+    """The operation belongs to the other kind of database (e.g. a file restore on PostgreSQL)."""

@@ -1,0 +1,181 @@
+"""PostgreSQL, the scale-out path: DATABASE_URL=postgres://..., through psycopg2.
+
+One persistent connection per worker thread (gunicorn's workers x threads per
+container, 8 by default): a fixed number that needs no pool, and no connect or
+pool checkout on a request. A connection the server dropped is replaced on the
+next query.
+"""
+
+from __future__ import annotations
+
+import peewee
+from playhouse import db_url
+
+from ..config import ConfigError
+from .dialects import Dialect
+from .postgres_backups import PostgresBackups
+
+MIGRATION_LOCK = 0x70726F6D  # any constant; names the advisory lock ("prom")
+
+# PostgreSQL runs several writers at once, so read-then-write would let concurrent
+# saves by one client all pass. One upsert takes the row lock and decides: a new
+# client gets tat = now + interval; a known one max(tat, now) + interval, but only
+# while that stays within now + period (the burst). No row back means refused.
+TAKE = (
+    "INSERT INTO rate_limits AS r (key, tat) VALUES (%s, %s) "
+    "ON CONFLICT (key) DO UPDATE SET tat = GREATEST(r.tat + %s, excluded.tat) "
+    "WHERE GREATEST(r.tat + %s, excluded.tat) <= %s RETURNING tat"
+)
+TAT = "SELECT tat FROM rate_limits WHERE key = %s"
+# SKIP LOCKED: never wait for a row another save holds, so pruning cannot deadlock.
+PRUNE = (
+    "DELETE FROM rate_limits WHERE key IN "
+    "(SELECT key FROM rate_limits WHERE tat < %s LIMIT 1000 FOR UPDATE SKIP LOCKED)"
+)
+SIZE = """
+SELECT COALESCE(SUM(pg_total_relation_size(oid)), 0)::bigint FROM pg_class
+WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r'
+"""
+# FOREIGN KEY constraints hold unless someone disabled triggers; check as SQLite does.
+ORPHANS = """
+SELECT 'prompts', c.id, 'prompts' FROM prompts AS c
+WHERE c.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM prompts AS p WHERE p.id = c.parent_id)
+UNION ALL
+SELECT 'legacy_ids', l.legacy_id, 'prompts' FROM legacy_ids AS l
+WHERE NOT EXISTS (SELECT 1 FROM prompts AS p WHERE p.id = l.prompt_id)
+"""
+# amcheck, when installed, verifies every B-tree index of this schema's tables.
+INDEXES = """
+SELECT i.indexrelid::regclass::text FROM pg_index AS i
+JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_am AS a ON a.oid = c.relam
+WHERE c.relnamespace = current_schema()::regnamespace AND a.amname = 'btree' ORDER BY 1
+"""
+# VACUUM FULL writes the table, its TOAST table and its indexes into new files and
+# drops the old ones, which held the old row versions. ANALYZE replaces the
+# statistics, whose samples of the columns may quote the text, and VACUUM FULL
+# pg_statistic drops the old ones (a superuser's right: for others the server skips
+# it with a warning). Each locks its table while it runs.
+SCRUB = ("VACUUM FULL prompts", "ANALYZE prompts", "VACUUM FULL pg_statistic")
+
+
+class ReconnectingDatabase(peewee.PostgresqlDatabase):
+    """PostgreSQL through psycopg2, reconnecting after the server dropped a connection."""
+
+    def cursor(self, named_cursor=None):
+        conn = self._state.conn
+        # After a restart or failover the old connection is marked closed: the query
+        # that found out failed (503), the next one gets a new connection. Inside a
+        # transaction there is nothing left to do on it.
+        if conn is not None and conn.closed:
+            if self.in_transaction():
+                raise peewee.OperationalError("the connection to the database was lost")
+            self._state.reset()
+        return super().cursor(named_cursor)
+
+    def rollback(self):
+        # A transaction whose connection died is over already: report the error
+        # that killed it (503), not a failed rollback.
+        if self._state.conn is None or not self._state.conn.closed:
+            super().rollback()
+
+
+class PostgresDialect(Dialect):
+    """PostgreSQL: many writers at once, so the database's own locks do the queueing."""
+
+    name = "postgres"
+    param = "%s"
+    spellings = {
+        "double": "DOUBLE PRECISION",
+        "text_bytes": "convert_to(text, 'UTF8')",
+        "json_ids": "COALESCE(json_agg(legacy_id ORDER BY legacy_id), '[]')::text",
+    }
+    scrub_report = (
+        "VACUUM FULL rewrote the prompts table, so no table file holds it "
+        "(the server's WAL may, until it is recycled)"
+    )
+
+    def __init__(self, url: str):
+        try:
+            import psycopg2  # noqa: F401 -- only to say clearly when the driver is missing
+        except ImportError:
+            raise ConfigError(
+                "DATABASE_URL names PostgreSQL, but its driver is not installed: "
+                "pip install 'prompt-store[postgres]' (requirements.txt has it)"
+            ) from None
+        try:
+            params = db_url.parse(url, unquote_password=True, unquote_user=True)
+        except ValueError as error:
+            raise ConfigError(f"DATABASE_URL cannot be read: {error}") from None
+        self.name_in_server = params.pop("database", "")
+        if not self.name_in_server:
+            raise ConfigError("DATABASE_URL names no database: postgres://user:password@host/NAME")
+        params.setdefault("connect_timeout", 10)
+        params.setdefault("application_name", "prompt-store")
+        self.params = params
+
+    def open(self) -> peewee.Database:
+        return ReconnectingDatabase(self.name_in_server, **self.params)
+
+    def label(self) -> str:
+        user = f"{self.params['user']}@" if self.params.get("user") else ""
+        port = f":{self.params['port']}" if self.params.get("port") else ""
+        return f"postgresql://{user}{self.params.get('host', '')}{port}/{self.name_in_server}"
+
+    def client_environment(self) -> dict[str, str]:
+        """Return libpq's PG* variables for this database (for pg_dump and psql)."""
+        names = {
+            "host": "PGHOST",
+            "port": "PGPORT",
+            "user": "PGUSER",
+            "password": "PGPASSWORD",
+            "options": "PGOPTIONS",
+            "sslmode": "PGSSLMODE",
+        }
+        env = {names[k]: str(v) for k, v in self.params.items() if k in names}
+        return dict(env, PGDATABASE=self.name_in_server)
+
+    def migration_lock(self, db) -> None:
+        # One migrator at a time across every process and host (SQLite's BEGIN
+        # IMMEDIATE already serialises them); released at commit.
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+
+    def take_rate_limit(self, db, key, interval, period, now) -> float:
+        fresh = now + interval
+        row = db.execute_sql(TAKE, (key, fresh, interval, interval, now + period + 1e-9)).fetchone()
+        if row is None:
+            (tat,) = db.execute_sql(TAT, (key,)).fetchone()
+            return max(tat, now) + interval - period - now
+        (tat,) = row
+        if tat == fresh:
+            # A new client, or one whose allowance refilled: forget others like it.
+            db.execute_sql(PRUNE, (now,))
+        return 0.0
+
+    def sizes(self, db) -> tuple[int, int]:
+        # The tables with their TOAST and indexes; the server's WAL is its own business.
+        (size,) = db.execute_sql(SIZE).fetchone()
+        return size, 0
+
+    def integrity_problems(self, db) -> list[str]:
+        # The server checks pages itself (with data checksums on, every page read is
+        # verified); amcheck, when installed, checks every index.
+        if not db.execute_sql("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'").fetchone():
+            return []
+        problems = []
+        for (index,) in db.execute_sql(INDEXES).fetchall():
+            try:
+                db.execute_sql("SELECT bt_index_check(%s::regclass)", (index,))
+            except peewee.DatabaseError as error:
+                problems.append(f"index {index}: {error}".strip())
+        return problems
+
+    def foreign_key_problems(self, db) -> list[str]:
+        rows = db.execute_sql(ORPHANS)
+        return [f"{table} row {row} names a missing row of {parent}" for table, row, parent in rows]
+
+    def backups(self, database) -> PostgresBackups:
+        return PostgresBackups(database, self.client_environment())
+
+    def scrub(self, db) -> None:
+        for statement in SCRUB:
+            db.execute_sql(statement)

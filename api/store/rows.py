@@ -1,0 +1,51 @@
+"""The shapes of the rows the store returns, read by name."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class VersionMeta(NamedTuple):
+    """A version without its text: what a save answers."""
+
+    id: str
+    parent_id: str | None
+    created_at: str
+    sha256: str | None
+
+
+class Version(NamedTuple):
+    """A version with its text; `removed_at` is set on a tombstone (text '')."""
+
+    id: str
+    parent_id: str | None
+    text: str
+    created_at: str
+    sha256: str | None
+    removed_at: str | None
+
+    def meta(self) -> VersionMeta:
+        """Return this version without its text."""
+        return VersionMeta(self.id, self.parent_id, self.created_at, self.sha256)
+
+
+class Listed(NamedTuple):
+    """A version as histories and listings show it: its first line instead of its text."""
+
+    id: str
+    parent_id: str | None
+    created_at: str
+    sha256: str | None
+    summary: str
+    removed: bool
+
+
+class Exported(NamedTuple):
+    """A version as `export` writes it: enough to rebuild it elsewhere."""
+
+    id: str
+    parent_id: str | None
+    created_at: str
+    text: str
+    removed_at: str | None
+    legacy_ids: list[str]

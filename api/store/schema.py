@@ -1,0 +1,92 @@
+"""The schema: the Peewee model of a prompt, and the migrations that build the tables.
+
+Each migration moves the schema one version forward. Never edit a released entry:
+append a new one, so an existing database is brought up to date. Statements are
+portable SQL except where a `{name}` asks the dialect for its spelling (see
+Dialect.spellings), e.g. `{double}`: SQLite's REAL has 8 bytes, PostgreSQL's only 4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from peewee import CharField, ForeignKeyField, Model, TextField
+
+from .values import now
+
+
+class PromptRow(Model):
+    """One saved version of a prompt. Only the text is stored, never inputs or outputs.
+
+    Bound to no database: the store binds each query to its own (`query.bind(db)`).
+    """
+
+    id = CharField(primary_key=True, max_length=36)
+    parent = ForeignKeyField("self", null=True, column_name="parent_id", backref="children")
+    text = TextField()
+    sha256 = CharField(max_length=64, null=True)
+    # ISO 8601 UTC with a fixed width, so text order is time order.
+    created_at = CharField(max_length=32)
+    # Set on a tombstone (text '', sha256 NULL): the text was purged by request.
+    removed_at = CharField(max_length=32, null=True)
+    # sha256 of the token that lets the creator delete it; never the token itself.
+    delete_token_hash = CharField(max_length=64, null=True)
+
+    class Meta:
+        table_name = "prompts"
+
+
+MIGRATIONS: list[tuple[str, ...]] = [
+    (
+        """CREATE TABLE prompts (
+            id TEXT PRIMARY KEY NOT NULL,
+            parent_id TEXT REFERENCES prompts (id),
+            text TEXT NOT NULL,
+            sha256 TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        # One row per (parent, text): idempotent saves hold even under races. Two
+        # partial indexes, as NULL parents are never equal; each insert touches one,
+        # and the second also serves lookups of children by parent.
+        "CREATE UNIQUE INDEX prompts_root_sha256 ON prompts (sha256) WHERE parent_id IS NULL",
+        "CREATE UNIQUE INDEX prompts_parent_sha256 ON prompts (parent_id, sha256) "
+        "WHERE parent_id IS NOT NULL",
+        "CREATE INDEX prompts_created_at ON prompts (created_at, id)",
+        # The save rate limit (GCRA): per hashed client key, the theoretical arrival
+        # time of its next save, as a Unix time.
+        "CREATE TABLE rate_limits (key TEXT PRIMARY KEY NOT NULL, tat {double} NOT NULL)",
+        "CREATE INDEX rate_limits_tat ON rate_limits (tat)",
+    ),
+    (
+        "ALTER TABLE prompts ADD COLUMN removed_at TEXT",
+        # Old share links of the flat-file store: a content-hash name -> its new UUID.
+        """CREATE TABLE legacy_ids (
+            legacy_id TEXT PRIMARY KEY NOT NULL,
+            prompt_id TEXT NOT NULL REFERENCES prompts (id)
+        )""",
+        "CREATE INDEX legacy_ids_prompt_id ON legacy_ids (prompt_id)",
+    ),
+    (
+        # The creator's delete token, hashed: NULL for prompts saved before, or imported.
+        "ALTER TABLE prompts ADD COLUMN delete_token_hash TEXT",
+    ),
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+CREATE_VERSIONS = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations "
+    "(version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)"
+)
+CURRENT_VERSION = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
+RECORD_VERSION = "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"
+
+
+def apply_migrations(execute: Callable, found: int, prepare: Callable[[str], str]) -> None:
+    """Run the migrations after version `found` through `execute`, in the caller's transaction.
+
+    `prepare` spells a statement for the database at hand (Dialect.prepare).
+    """
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        for statement in MIGRATIONS[version - 1]:
+            execute(prepare(statement))
+        execute(prepare(RECORD_VERSION), (version, now()))

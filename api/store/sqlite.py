@@ -1,0 +1,166 @@
+"""SQLite, the default: one file on the data volume, WAL mode, every worker of the host."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import threading
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+import peewee
+
+from ..config import Config
+from .dialects import Dialect
+from .errors import ScrubIncomplete
+from .sqlite_backups import SqliteBackups
+
+# Every connection gets these. WAL lets readers run beside the one writer;
+# synchronous=normal is durable across application crashes in WAL mode (a power
+# loss may drop the last commits, never corrupt); busy_timeout makes a writer wait
+# for the lock instead of failing with "database is locked". secure_delete=fast zeroes
+# old content inside b-tree pages whenever they are written anyway (no extra I/O), so
+# text never lingers in a page's slack space: a takedown need not rewrite the file.
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "normal",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+    "secure_delete": "fast",
+}
+
+# GCRA in two statements: SQLite has one writer at a time (the write gate), so
+# reading the client's row and then writing it cannot race.
+TAT = "SELECT tat FROM rate_limits WHERE key = ?"
+SET_TAT = (
+    "INSERT INTO rate_limits (key, tat) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET tat = excluded.tat"
+)
+PRUNE = "DELETE FROM rate_limits WHERE tat < ?"
+
+
+class SqliteDialect(Dialect):
+    """SQLite through the standard library's sqlite3, writers queued on a file lock."""
+
+    name = "sqlite"
+    param = "?"
+    spellings = {
+        "double": "REAL",
+        "text_bytes": "CAST(text AS BLOB)",
+        "json_ids": "json_group_array(legacy_id)",
+    }
+    scrub_report = (
+        "its pages were zeroed and the WAL truncated, so no copy remains in the database files"
+    )
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._forget_gate()
+
+    def open(self) -> peewee.Database:
+        return peewee.SqliteDatabase(
+            str(self.path), pragmas=PRAGMAS, timeout=10, lock_type="IMMEDIATE"
+        )
+
+    def label(self) -> str:
+        return str(self.path)
+
+    def prepare_storage(self) -> None:
+        # Private from the start: the directory 0700, the file 0600 before SQLite opens it.
+        if not self.path.parent.exists():
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+    # SQLite lets one writer in at a time, and a writer that finds the lock taken polls
+    # it with sleeps of 1, 2, 5, 10 ms..., far longer than a save holds it (~0.1 ms), so
+    # under load workers mostly sleep. Writers of this app queue on a file lock instead:
+    # the kernel wakes the next one the moment the lock is free. (Anything else, like the
+    # CLI, still gets in through busy_timeout.) flock is shared by the threads of a
+    # process, so a thread lock comes first.
+    @contextlib.contextmanager
+    def write_transaction(self, db: peewee.Database) -> Iterator[None]:
+        with self._gate:
+            if self._gate_fd is None:
+                self._gate_fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+                self._gate_closer = weakref.finalize(self, os.close, self._gate_fd)
+            fcntl.flock(self._gate_fd, fcntl.LOCK_EX)
+            try:
+                with db.atomic():  # BEGIN IMMEDIATE: no lock upgrade races
+                    yield
+            finally:
+                fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
+
+    def _forget_gate(self) -> None:
+        self._gate, self._gate_fd = threading.Lock(), None
+
+    def forget_after_fork(self) -> None:
+        # The child opens its own lock file: a lock held in the parent must not be shared.
+        if self._gate_fd is not None:
+            self._gate_closer()
+        self._forget_gate()
+
+    def take_rate_limit(self, db, key, interval, period, now) -> float:
+        row = db.execute_sql(TAT, (key,)).fetchone()
+        if row is None:
+            # A new client: forget the ones whose allowance has fully refilled.
+            db.execute_sql(PRUNE, (now,))
+            tat = now
+        else:
+            (stored,) = row
+            tat = max(stored, now)
+        wait = tat + interval - period - now
+        if wait > 1e-9:
+            return wait
+        db.execute_sql(SET_TAT, (key, tat + interval))
+        return 0.0
+
+    def sizes(self, db) -> tuple[int, int]:
+        return _size(self.path), _size(Path(f"{self.path}-wal"))
+
+    def integrity_problems(self, db) -> list[str]:
+        found = [message for (message,) in db.execute_sql("PRAGMA integrity_check")]
+        return [] if found == ["ok"] else found
+
+    def foreign_key_problems(self, db) -> list[str]:
+        rows = db.execute_sql("PRAGMA foreign_key_check")
+        return [
+            f"{table} row {row} names a missing row of {parent}" for table, row, parent, _ in rows
+        ]
+
+    @contextlib.contextmanager
+    def purge_transaction(self, db) -> Iterator[None]:
+        # Also zero the pages the update frees (a long text's overflow pages).
+        db.execute_sql("PRAGMA secure_delete = ON")
+        try:
+            with self.write_transaction(db):
+                yield
+        finally:
+            db.execute_sql(f"PRAGMA secure_delete = {PRAGMAS['secure_delete']}")
+
+    def scrub(self, db) -> None:
+        # Every connection zeroes old content in the pages it writes (secure_delete=fast)
+        # and the purge zeroed the pages it freed, so the main file's new pages hold no
+        # trace; the WAL still has the old page images until this TRUNCATE checkpoint
+        # copies the new ones home and empties it. No VACUUM: a takedown costs the pages
+        # it touches, not a rewrite of the whole database under the write lock.
+        busy, _, _ = db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            raise ScrubIncomplete(
+                "readers kept the WAL busy, so it still holds old pages; run the command again"
+            )
+
+    def backups(self, database) -> SqliteBackups:
+        return SqliteBackups(database, self.path)
+
+    def backup_dir(self, config: Config) -> Path:
+        return self.path.parent / "backups"
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0

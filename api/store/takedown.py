@@ -1,0 +1,67 @@
+"""Takedowns: a version's text leaves every database file; its row stays as a tombstone.
+
+Two doors lead here: the operator's `prompt-store purge`, and DELETE with the delete
+token the creator was given. Both make exactly the same tombstone.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from .connection import Database
+from .errors import PromptNotFound, PromptRemoved, WrongDeleteToken
+from .values import delete_token_hash, now, validate_prompt_id
+
+TOKEN_HASH = "SELECT delete_token_hash, removed_at FROM prompts WHERE id = ?"
+EXISTS = "SELECT 1 FROM prompts WHERE id = ?"
+TOMBSTONE = (
+    "UPDATE prompts SET text = '', sha256 = NULL, removed_at = ?, delete_token_hash = NULL "
+    "WHERE id = ? AND removed_at IS NULL"
+)
+
+
+class Takedowns:
+    """Purge versions by id (the operator) or by delete token (their creator)."""
+
+    def __init__(self, database: Database):
+        self.database = database
+        prepare = database.dialect.prepare
+        self._token_hash, self._exists = prepare(TOKEN_HASH), prepare(EXISTS)
+        self._tombstone = prepare(TOMBSTONE)
+
+    def delete(self, prompt_id: str, delete_token: str) -> None:
+        """Purge a version for the holder of its delete token, exactly as purge() does."""
+        prompt_id = validate_prompt_id(prompt_id)
+        row = self.database.one(self._token_hash, (prompt_id,))
+        if row is None:
+            raise PromptNotFound(prompt_id)
+        stored_hash, removed_at = row
+        if removed_at is not None:
+            raise PromptRemoved(prompt_id)
+        if stored_hash is None or not hmac.compare_digest(
+            stored_hash, delete_token_hash(delete_token)
+        ):
+            raise WrongDeleteToken(prompt_id)
+        self.purge([prompt_id])
+
+    def purge(self, prompt_ids: list[str]) -> list[str]:
+        """Tombstone versions and scrub their text from the files; return the newly removed.
+
+        Raises PromptNotFound, writing nothing, if any id names no version. Purging a
+        tombstone again removes nothing but scrubs the files once more.
+        """
+        prompt_ids = [validate_prompt_id(i) for i in prompt_ids]
+        removed_at = now()
+        db = self.database.ready()
+        dialect = self.database.dialect
+        with dialect.purge_transaction(db):  # queued with the saves, like every write
+            for prompt_id in prompt_ids:
+                if db.execute_sql(self._exists, (prompt_id,)).fetchone() is None:
+                    raise PromptNotFound(prompt_id)
+            removed = [
+                prompt_id
+                for prompt_id in prompt_ids
+                if db.execute_sql(self._tombstone, (removed_at, prompt_id)).rowcount
+            ]
+        dialect.scrub(db)
+        return removed
