@@ -131,6 +131,13 @@ class Diff(Struct):
     diff: str
     added: int
     removed: int
+    minimal: Annotated[
+        bool,
+        Meta(
+            description="False when the texts differ almost everywhere: the changed middle "
+            "is then shown as one replacement (correct, not the smallest diff)"
+        ),
+    ]
     template_changes: TemplateChanges
 
 

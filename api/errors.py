@@ -50,7 +50,7 @@ def _wrong_delete_token(req, resp, error, params):
 
 
 def _scrub_incomplete(req, resp, error, params):
-    log.error("removal of %s not scrubbed: %s", req.path, error)
+    log.error("removal not scrubbed on %s: %s", where(req), error)
     raise falcon.HTTPServiceUnavailable(
         title="Removed, not yet scrubbed",
         description="The prompt is removed and its links answer 410, but the server could "
@@ -79,9 +79,15 @@ def _too_large(req, resp, error, params):
     )
 
 
+def where(req: falcon.Request) -> str:
+    """Name a request for the log by its route, never its path: a path may hold an id."""
+    return f"{req.method} {req.uri_template or '(no route)'}"
+
+
 def _database_error(req, resp, error, params):
+    """Any failure to open or use the database: 503 (507 when full), nothing stored."""
     message = str(error).lower()
-    log.error("database error on %s %s: %s", req.method, req.path, error)
+    log.error("database error on %s: %s: %s", where(req), type(error).__name__, error)
     if "full" in message:
         raise falcon.HTTPInsufficientStorage(
             title="Storage full",
@@ -92,6 +98,15 @@ def _database_error(req, resp, error, params):
         title="Database unavailable",
         description="The database could not answer. Nothing was stored; try again shortly.",
         retry_after=1,
+    )
+
+
+def _conflict(req, resp, error, params):
+    log.warning("integrity conflict on %s: %s", where(req), error)
+    raise falcon.HTTPConflict(
+        title="Changed at the same moment",
+        description="Another change to this prompt landed at the same moment. Nothing was "
+        "stored; send the request again.",
     )
 
 
@@ -106,4 +121,8 @@ def install(app: falcon.App) -> None:
     app.add_error_handler(store.ParentNotFound, _parent_not_found)
     app.add_error_handler(store.InvalidPromptText, _invalid_text)
     app.add_error_handler(store.PromptTooLarge, _too_large)
-    app.add_error_handler(peewee.OperationalError, _database_error)
+    app.add_error_handler(store.PromptConflict, _conflict)
+    app.add_error_handler(peewee.IntegrityError, _conflict)
+    # Every other failure to open or use the database (peewee wraps the drivers' errors).
+    app.add_error_handler(peewee.PeeweeException, _database_error)
+    app.add_error_handler(store.DatabaseUnavailable, _database_error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TypeVar
 
 import falcon
@@ -16,6 +17,7 @@ _ENVELOPE_BYTES = 16 * 1024
 _NAMED = 5  # unknown fields named in a refusal; the rest are counted
 
 Body = TypeVar("Body", bound=msgspec.Struct)
+log = logging.getLogger("prompt_store")
 
 
 def kib(size: int) -> str:
@@ -48,7 +50,15 @@ def _read(req: falcon.Request, max_text_bytes: int) -> bytes:
         raise too_large  # refused before reading any of it
     # Without a Content-Length (chunked transfer) the server's stream ends the body.
     stream = req.stream if req.content_length is None else req.bounded_stream
-    body = stream.read(limit + 1)
+    try:
+        body = stream.read(limit + 1)
+    except Exception as error:  # the server's parser refused it: a bad chunk size, a cut body
+        log.warning("unreadable body on %s %s: %s", req.method, req.uri_template, error)
+        raise falcon.HTTPBadRequest(
+            title="Malformed body",
+            description="The request body could not be read (a malformed chunked encoding, "
+            "or a body shorter than its Content-Length). Nothing was stored.",
+        ) from None
     if len(body) > limit:
         raise too_large
     return body
@@ -58,7 +68,13 @@ def _refusal(body: bytes, shape: type[msgspec.Struct]) -> falcon.HTTPError:
     """Say precisely what is wrong with a body that did not decode into `shape`."""
     try:
         data = msgspec.json.decode(body)
-    except (msgspec.DecodeError, RecursionError):
+    except RecursionError:
+        return falcon.HTTPBadRequest(
+            title="JSON nested too deep",
+            description="The body nests arrays or objects deeper than this server reads. "
+            "Send the prompt text as a string. Nothing was stored.",
+        )
+    except msgspec.DecodeError:
         return falcon.HTTPBadRequest(
             title="Malformed JSON",
             description="The body is not valid JSON in UTF-8 (unpaired surrogate "

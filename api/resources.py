@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import falcon
 
 from . import template_interface
@@ -26,6 +28,7 @@ from .store import PromptNotFound, PromptRemoved, Store, validate_prompt_id
 from .store.rows import Version
 
 HISTORY_DEFAULT, HISTORY_MAX = 100, 1000
+log = logging.getLogger("prompt_store")
 
 
 def _cacheable(req: falcon.Request, resp: falcon.Response, etag: str, max_age: int) -> bool:
@@ -189,8 +192,12 @@ class HealthCheck:
         try:
             self.store.healthcheck()
         except Exception as error:  # any failure at all means unhealthy
+            # The detail (a path, a host, a user) is for the operator's log, not the answer.
+            log.error("health check failed: %s: %s", type(error).__name__, error)
             raise falcon.HTTPServiceUnavailable(
-                title="Unhealthy", description=f"The database cannot answer: {error}"
+                title="Unhealthy",
+                description="The database cannot answer. The server log says why.",
+                retry_after=5,
             ) from None
         resp.cache_control = ["no-store"]
         resp.media = Health("ok")

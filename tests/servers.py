@@ -87,10 +87,14 @@ class Gunicorn:
         os.killpg(self.process.pid, sig)
         return self.process.wait(timeout)
 
-    def request(self, method: str, path: str, body=None, headers=None):
-        """Return (status, headers, body bytes); errors are answers, not exceptions."""
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json", **(headers or {})} if data else headers
+    def request(self, method: str, path: str, body=None, headers=None, raw: bytes | None = None):
+        """Return (status, headers, body bytes); errors are answers, not exceptions.
+
+        `body` is sent as JSON; `raw` as the bytes given, with the headers given.
+        """
+        data = json.dumps(body).encode() if body is not None else raw
+        if body is not None:
+            headers = {"Content-Type": "application/json", **(headers or {})}
         req = urllib.request.Request(
             self.url + path, data=data, method=method, headers=headers or {}
         )

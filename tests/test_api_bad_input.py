@@ -226,3 +226,23 @@ def test_unknown_query_parameters_are_400_and_named(client, save):
     assert "'limt'" in error["description"]
     client.get(f"/api/prompts/{prompt['id']}/history?limit=5", status=200)
     client.get(f"/p/{prompt['id']}?utm_source=mail", status=200)  # pages take any query
+
+
+@pytest.mark.parametrize("depth", [900, 1_000, 5_000, 100_000])
+@pytest.mark.parametrize("where", ["top", "text", "unknown field"])
+def test_json_nested_past_the_parsers_depth_is_400(store, client, depth, where):
+    nested = b"[" * depth + b"]" * depth
+    body = {
+        "top": nested,
+        "text": b'{"text": ' + nested + b"}",
+        "unknown field": b'{"text": "x", "deep": ' + nested + b"}",
+    }[where]
+    _post(store, client, body, 400)
+
+
+def test_a_hundred_thousand_unknown_fields_get_a_short_answer(store, client):
+    fields = {f"f{i:05d}": 1 for i in range(100_000)}
+    body = json.dumps({"text": "x", **fields}, separators=(",", ":")).encode()  # 1.1 MB
+    description = _post(store, client, body, 400)["description"]
+    assert "f00000, f00001, f00002, f00003, f00004" in description
+    assert "and 99995 more" in description and len(description) < 500

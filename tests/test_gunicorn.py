@@ -93,3 +93,41 @@ def test_release_phase_command_creates_the_schema(tmp_path):
         cwd=Path(__file__).parent.parent,
     )
     assert module.returncode == 0 and "up to date" in module.stdout
+
+
+def _raw_exchange(server, request: bytes) -> tuple[int, bytes]:
+    """Send bytes as they are; return the status and body of the answer."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+@pytest.mark.parametrize("size_line", [b"zz", b"-1", b"1x", b" "])
+def test_a_malformed_chunk_size_is_a_json_400_without_a_traceback(server, size_line):
+    request = (
+        b"POST /api/prompts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        + size_line
+        + b"\r\n{}\r\n0\r\n\r\n"
+    )
+    status, body = _raw_exchange(server, request)
+    assert status == 400
+    assert json.loads(body)["title"]
+    assert "Traceback" not in server.log.read_text()
+
+
+def test_json_nested_a_thousand_deep_is_a_json_400_through_gunicorn(server):
+    for depth in (900, 1_000, 50_000):
+        body = b'{"text": ' + b"[" * depth + b"]" * depth + b"}"
+        status, _, answer = server.request(
+            "POST", "/api/prompts", headers={"Content-Type": "application/json"}, raw=body
+        )
+        assert status == 400, depth
+        assert json.loads(answer)["title"] in ("Invalid text", "JSON nested too deep")
+    assert "Traceback" not in server.log.read_text()

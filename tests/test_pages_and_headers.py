@@ -122,6 +122,35 @@ def test_healthz_is_503_json_when_the_database_is_unusable(tmp_path):
     client = webtest.TestApp(create_app(config))
     resp = client.get("/healthz", status=503)
     assert resp.json["title"] and resp.json["description"]
+    assert str(tmp_path) not in resp.text and "Errno" not in resp.text  # the log has it
+    assert int(resp.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/p/00000000-0000-4000-8000-000000000000",
+        "/api/prompts/00000000-0000-4000-8000-000000000000",
+    ],
+)
+def test_a_database_that_cannot_be_opened_is_json_503_everywhere(tmp_path, path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    client = webtest.TestApp(create_app(Config(db_path=blocker / "prompts.db")))
+    resp = client.get(path, status=503)
+    assert resp.content_type == "application/json" and resp.json["title"] == "Database unavailable"
+    assert int(resp.headers["Retry-After"]) > 0 and str(tmp_path) not in resp.text
+    resp = client.post_json("/api/prompts", {"text": "x"}, status=503)
+    assert "Nothing was stored" in resp.json["description"]
+
+
+@pytest.mark.sqlite_only
+def test_healthz_notices_a_lost_database_where_a_connection_is_already_open(store, client, db_path):
+    client.post_json("/api/prompts", {"text": "saved while the volume was there"}, status=201)
+    client.get("/healthz", status=200)
+    db_path.rename(db_path.with_name("elsewhere.db"))  # the volume went away under the worker
+    assert client.get("/healthz", status=503).json["title"] == "Unhealthy"
+    assert not db_path.exists()  # the check never makes an empty database in its place
 
 
 def test_a_locked_database_is_503_with_retry_after(store, client, monkeypatch):

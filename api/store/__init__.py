@@ -21,6 +21,7 @@ import functools
 
 from ..config import Config
 from .errors import (
+    DatabaseUnavailable,
     InvalidPromptId,
     InvalidPromptText,
     NotAPromptDatabase,
@@ -41,6 +42,7 @@ from .values import summarise, validate_legacy_id, validate_prompt_id
 
 __all__ = [
     "SCHEMA_VERSION",
+    "DatabaseUnavailable",
     "InvalidPromptId",
     "InvalidPromptText",
     "NotAPromptDatabase",

@@ -17,8 +17,10 @@ from typing import Any
 import peewee
 
 from .dialects import Dialect
-from .errors import SchemaTooNew
+from .errors import DatabaseUnavailable, SchemaTooNew
 from .schema import CREATE_VERSIONS, CURRENT_VERSION, SCHEMA_VERSION, apply_migrations
+
+PROBE = "SELECT id FROM prompts LIMIT 1"
 
 
 class Database:
@@ -68,7 +70,12 @@ class Database:
 
     def migrate(self) -> int:
         """Create or update the schema to SCHEMA_VERSION; return the version found before."""
-        self.dialect.prepare_storage()
+        try:
+            self.dialect.prepare_storage()
+        except OSError as error:  # a directory or file we may not create or open
+            raise DatabaseUnavailable(
+                f"{self.dialect.label()}: {error.strerror or error}"
+            ) from None
         db = self.peewee
         with db.atomic():  # BEGIN IMMEDIATE on SQLite
             self.dialect.migration_lock(db)
@@ -81,6 +88,15 @@ class Database:
                 )
             apply_migrations(db.execute_sql, found, self.dialect.prepare)
         return found
+
+    def probe(self) -> None:
+        """Run a real query on this thread's connection and on a new one; raise if either fails.
+
+        The new connection notices what open connections do not: a file whose
+        permissions changed, a volume gone, a server refusing new logins.
+        """
+        self.execute(PROBE).fetchall()
+        self.dialect.probe(PROBE)
 
     def schema_version(self) -> int:
         """Return the schema version of the database (0 when empty)."""

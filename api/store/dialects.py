@@ -39,6 +39,15 @@ class Dialect:
     def prepare_storage(self) -> None:
         """Make sure the database can be opened (SQLite: its directory and file)."""
 
+    def probe(self, query: str) -> None:
+        """Run `query` on a new connection of its own, closed afterwards; raise if it fails."""
+        fresh = self.open()
+        try:
+            fresh.connect()
+            fresh.execute_sql(query).fetchall()
+        finally:
+            fresh.close()
+
     def migration_lock(self, db: peewee.Database) -> None:
         """Inside the migration's transaction: keep other migrators out until it ends."""
 

@@ -55,5 +55,9 @@ class ScrubIncomplete(StoreError):
     """The prompt is a tombstone, but old copies of its text may remain in the files."""
 
 
+class DatabaseUnavailable(StoreError):
+    """The database cannot be opened or used now (a permission, a missing volume, a server)."""
+
+
 class NotOnThisDatabase(StoreError):
     """The operation belongs to the other kind of database (e.g. a file restore on PostgreSQL)."""

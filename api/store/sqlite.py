@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import sqlite3
 import threading
+import urllib.parse
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,6 +75,15 @@ class SqliteDialect(Dialect):
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not self.path.exists():
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+    def probe(self, query: str) -> None:
+        # mode=rw: a probe must never create a database where the real one went missing.
+        uri = f"file:{urllib.parse.quote(str(self.path))}?mode=rw"
+        connection = sqlite3.connect(uri, uri=True, timeout=5, isolation_level=None)
+        try:
+            connection.execute(query).fetchall()
+        finally:
+            connection.close()
 
     # SQLite lets one writer in at a time, and a writer that finds the lock taken polls
     # it with sleeps of 1, 2, 5, 10 ms..., far longer than a save holds it (~0.1 ms), so

@@ -16,8 +16,6 @@ from .prompts import PromptVersions
 from .ratelimit import RateLimits
 from .takedown import Takedowns
 
-HEALTH = "SELECT id FROM prompts LIMIT 1"
-
 
 class Store:
     """The prompt store of one database, built from a Config; connects on first use.
@@ -61,8 +59,8 @@ class Store:
         return self.database.write_or_join()
 
     def healthcheck(self) -> None:
-        """Run a real query; raise if the database cannot answer it."""
-        self.database.execute(HEALTH).fetchall()
+        """Query the database through this thread's connection and a new one; raise if it fails."""
+        self.database.probe()
 
     def close(self) -> None:
         """Close this thread's connection (the next query of the thread opens a new one)."""
