@@ -45,8 +45,13 @@ def create_app(
     store: Store | None = None,
     clock: Callable[[], float] = time.time,
 ) -> falcon.App:
-    """Build the WSGI app on `store` (by default one on config's database, not yet opened)."""
-    config = config or Config.from_env()
+    """Build the WSGI app from a config, or from a store and the config it was built from.
+
+    Without a store, one is made on config's database (not yet opened).
+    """
+    if store is not None and config is not None and config is not store.config:
+        raise ValueError("pass the Store's own config, or only the Store")
+    config = store.config if store is not None else config or Config.from_env()
     store = store or Store(config)
     middleware = [SecurityHeaders(), StrictQuery()]
     if config.cors_origins:

@@ -14,6 +14,7 @@ class AdminOnly:
         self._token = token.encode() if token else None
 
     def __call__(self, req, resp, resource, params):
+        resp.cache_control = ["no-store"]  # listings of ids: kept by no cache at all
         if self._token is None:
             raise falcon.HTTPNotFound()  # no token configured: the routes do not exist
         scheme, _, given = (req.get_header("Authorization") or "").partition(" ")

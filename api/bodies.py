@@ -64,6 +64,10 @@ class PlaygroundSaved(Saved, kw_only=True):
     """A stored version, with the id also as `prompt_id`, which the playground reads."""
 
     prompt_id: PromptId
+    warning: Annotated[
+        str | UnsetType,
+        Meta(description="Saved, with a caveat the playground shows instead of 'Saved'"),
+    ] = UNSET
 
 
 class Template(Struct):
@@ -178,5 +182,23 @@ class Error(Struct):
     description: str
 
 
+class SaveError(Error):
+    """An error of a save: also as `error`, one sentence the struckdown playground shows."""
+
+    error: Annotated[str, Meta(description="What happened and what to do, for a person")]
+
+
 REQUESTS = (SaveRequest, PlaygroundSaveRequest)
-RESPONSES = (Saved, PlaygroundSaved, Prompt, History, Diff, Listing, Children, Stats, Health, Error)
+RESPONSES = (
+    Saved,
+    PlaygroundSaved,
+    Prompt,
+    History,
+    Diff,
+    Listing,
+    Children,
+    Stats,
+    Health,
+    Error,
+    SaveError,
+)

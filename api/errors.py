@@ -9,10 +9,16 @@ import msgspec
 import peewee
 
 from . import store
-from .bodies import Error
+from .bodies import Error, SaveError
 from .payloads import kib
 
 log = logging.getLogger("prompt_store")
+
+
+# Saves answer errors with `error` too: the struckdown playground's editor reads only
+# `data.error` (never the status) to tell a failed save from a saved one.
+SAVES = frozenset({("POST", "/api/prompts"), ("POST", "/api/save-prompt")})
+NOTHING_STORED = "Nothing was stored."
 
 
 def serialize_error(req: falcon.Request, resp: falcon.Response, error: falcon.HTTPError) -> None:
@@ -20,12 +26,26 @@ def serialize_error(req: falcon.Request, resp: falcon.Response, error: falcon.HT
     resp.content_type = falcon.MEDIA_JSON
     title = error.title or error.status
     description = error.description or _DEFAULT_DESCRIPTIONS.get(error.status_code, title)
-    resp.data = msgspec.json.encode(Error(title, description))
+    if (req.method, req.uri_template) in SAVES or req.uri_template == "/api/save-prompt":
+        sentence = _sentence(error, description)
+        resp.data = msgspec.json.encode(SaveError(title, description, sentence))
+    else:
+        resp.data = msgspec.json.encode(Error(title, description))
+
+
+def _sentence(error: falcon.HTTPError, description: str) -> str:
+    """What a person saving should read: the description, saying whether anything was kept."""
+    if error.status_code >= 500 and error.status_code not in (503, 507):
+        return f"{description} The prompt may not be saved: keep a copy and try again."
+    if NOTHING_STORED in description or "Nothing was stored" in description:
+        return description
+    return f"{description} {NOTHING_STORED}"
 
 
 _DEFAULT_DESCRIPTIONS = {
     404: "Nothing is here. Check the address.",
     405: "This address does not accept that method; the Allow header lists those it does.",
+    500: "The server failed while answering.",
 }
 
 
@@ -41,8 +61,9 @@ def _removed(req, resp, error, params):
 
 
 def _wrong_delete_token(req, resp, error, params):
+    given = req.get_header("X-Delete-Token")
     raise falcon.HTTPForbidden(
-        title="Wrong delete token",
+        title="Wrong delete token" if given else "Delete token required",
         description="Send the delete_token this prompt's save returned, in the X-Delete-Token "
         "header. Only the client that created a prompt gets one; prompts saved before "
         "tokens existed can only be removed by the operator.",

@@ -12,11 +12,16 @@ CONTENT_SECURITY_POLICY = (
 
 
 class SecurityHeaders:
-    """Keep share URLs out of Referer headers and stop content sniffing everywhere."""
+    """Keep share URLs out of Referer headers and shared caches, and stop content sniffing."""
 
     def process_response(self, req, resp, resource, req_succeeded):
         resp.set_header("Referrer-Policy", "no-referrer")
         resp.set_header("X-Content-Type-Options", "nosniff")
+        if resp.get_header("Cache-Control") is None:
+            # Answers may hold ids, which are capabilities: never in a shared cache.
+            # A read is private and revalidated; a write or an error is not kept at all.
+            read = req.method in ("GET", "HEAD") and resp.status_code < 400
+            resp.cache_control = ["private", "no-cache"] if read else ["no-store"]
         if (resp.content_type or "").startswith("text/html"):
             resp.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
             resp.set_header("X-Frame-Options", "DENY")

@@ -28,12 +28,14 @@ def _query(name: str, maximum: int | None = None) -> dict:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
 
-def op(summary: str, responses: dict, params=(ID,), body: str | None = None, **more) -> dict:
-    """One operation. A response is "description" (an Error body), (description, schema
+def op(
+    summary: str, responses: dict, params=(ID,), body: str | None = None, error="Error", **more
+) -> dict:
+    """One operation. A response is "description" (an `error` body), (description, schema
     name), (description, content) or (description, None) for no body."""
     answers = {}
     for status, answer in responses.items():
-        description, content = (answer, "Error") if isinstance(answer, str) else answer
+        description, content = (answer, error) if isinstance(answer, str) else answer
         answers[status] = {"description": description}
         if content is not None:
             answers[status]["content"] = _content(content) if isinstance(content, str) else content
@@ -60,7 +62,7 @@ SAVE_ERRORS = {
 
 def _save(summary: str, request: str, response: str) -> dict:
     saved = {"201": ("Saved as a new version", response), "200": ("Already stored", response)}
-    return op(summary, {**saved, **SAVE_ERRORS}, params=(), body=request)
+    return op(summary, {**saved, **SAVE_ERRORS}, params=(), body=request, error="SaveError")
 
 
 PATHS = {
@@ -167,3 +169,5 @@ class OpenAPI:
     def on_get(self, req, resp):
         resp.content_type = "application/json"
         resp.data = self.body
+
+    on_head = on_get

@@ -54,6 +54,8 @@ class EditorPage:
         title = summarise(version.text)[:60] or "Prompt"
         resp.text = self._render(title, version.text, version.id, "Saved version")
 
+    on_head = on_get
+
     def _render(self, title: str, text: str, prompt_id: str, status: str) -> str:
         return self.page.substitute(
             title=html.escape(title),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import TypeVar
 
 import falcon
@@ -15,6 +16,11 @@ from . import store
 _JSON_EXPANSION = 6
 _ENVELOPE_BYTES = 16 * 1024
 _NAMED = 5  # unknown fields named in a refusal; the rest are counted
+# A high surrogate escape with no low one after it, or a low one with no high one before.
+_LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F]"
+)
 
 Body = TypeVar("Body", bound=msgspec.Struct)
 log = logging.getLogger("prompt_store")
@@ -30,7 +36,7 @@ def decode(req: falcon.Request, shape: type[Body], max_text_bytes: int) -> Body:
     body = _read(req, max_text_bytes)
     try:
         return msgspec.json.decode(body, type=shape)
-    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):  # incl. ValidationError
         raise _refusal(body, shape) from None
 
 
@@ -39,12 +45,14 @@ def _read(req: falcon.Request, max_text_bytes: int) -> bytes:
     if media_type != "application/json":
         raise falcon.HTTPUnsupportedMediaType(
             title="Unsupported media type",
-            description="Send the prompt as JSON with 'Content-Type: application/json'.",
+            description="Send the prompt as JSON with 'Content-Type: application/json'. "
+            "Nothing was stored.",
         )
     limit = max_text_bytes * _JSON_EXPANSION + _ENVELOPE_BYTES
     too_large = falcon.HTTPContentTooLarge(
         title="Prompt too large",
-        description=f"The prompt is over the limit of {kib(max_text_bytes)} of UTF-8 text.",
+        description=f"The prompt is over the limit of {kib(max_text_bytes)} of UTF-8 text. "
+        "Nothing was stored.",
     )
     if req.content_length is not None and req.content_length > limit:
         raise too_large  # refused before reading any of it
@@ -74,11 +82,19 @@ def _refusal(body: bytes, shape: type[msgspec.Struct]) -> falcon.HTTPError:
             description="The body nests arrays or objects deeper than this server reads. "
             "Send the prompt text as a string. Nothing was stored.",
         )
-    except msgspec.DecodeError:
+    except UnicodeDecodeError:
+        return falcon.HTTPBadRequest(
+            title="Malformed JSON", description="The body is not valid UTF-8. Nothing was stored."
+        )
+    except msgspec.DecodeError as error:
+        why = (
+            "it escapes half of a surrogate pair, such as \\ud800, which is no character"
+            if _LONE_SURROGATE.search(body)
+            else str(error).removeprefix("JSON is malformed: ").lower()
+        )
         return falcon.HTTPBadRequest(
             title="Malformed JSON",
-            description="The body is not valid JSON in UTF-8 (unpaired surrogate "
-            "escapes such as \\ud800 are not valid either).",
+            description=f"The body is not valid JSON: {why}. Nothing was stored.",
         )
     if not isinstance(data, dict):
         return falcon.HTTPBadRequest(

@@ -71,7 +71,8 @@ class SaveLimiter:
             per = _PERIOD_NAMES.get(self.limit.period, f"{self.limit.period:g} seconds")
             raise falcon.HTTPTooManyRequests(
                 title="Too many saves",
-                description=f"This client may save {self.limit.count} prompts per {per}. "
-                f"Try again in {seconds} second{'s' if seconds != 1 else ''}.",
+                description=f"Too many saves: try again in {seconds} "
+                f"second{'s' if seconds != 1 else ''} (this client may save "
+                f"{self.limit.count} prompts per {per}). Nothing was stored.",
                 retry_after=seconds,
             )

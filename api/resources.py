@@ -1,4 +1,8 @@
-"""The JSON API's reads: short responders that call the store and answer with a body."""
+"""The JSON API's reads: short responders that call the store and answer with a body.
+
+Every GET answers HEAD too (`on_head = on_get`): Falcon sends the same headers without
+the body, as `curl -I` and uptime checkers expect.
+"""
 
 from __future__ import annotations
 
@@ -64,6 +68,8 @@ class PromptVersion:
                 Template(**_interface(version)),
             )
 
+    on_head = on_get
+
     def on_delete(self, req, resp, prompt_id):
         # Counted like a save, and counted even when refused: guesses cost allowance.
         with self.store.transaction():
@@ -92,6 +98,8 @@ class PromptRaw:
             resp.content_type = "text/plain; charset=utf-8"
             resp.data = version.text.encode("utf-8")
 
+    on_head = on_get
+
 
 class PromptHistory:
     """GET the ancestors of a version, nearest first, `limit` at a time."""
@@ -116,6 +124,8 @@ class PromptHistory:
         )
         resp.media = History(validate_prompt_id(prompt_id), entries, limit, following)
 
+    on_head = on_get
+
 
 class PromptDiff:
     """GET a unified diff from `against` (default: the parent) to this version."""
@@ -137,6 +147,8 @@ class PromptDiff:
         resp.media = Diff(
             new.id, old.id if old else None, **body, template_changes=TemplateChanges(**changes)
         )
+
+    on_head = on_get
 
     def _against(self, prompt_id: str) -> Version:
         try:
@@ -166,6 +178,8 @@ class PromptChildren:
         children = [PromptSummary(*row) for row in self.store.prompts.children(prompt_id)]
         resp.media = Children(validate_prompt_id(prompt_id), children)
 
+    on_head = on_get
+
 
 class StoreStats:
     """GET counts and sizes (admin only)."""
@@ -178,6 +192,8 @@ class StoreStats:
     @falcon.before(admin_only)
     def on_get(self, req, resp):
         resp.media = Stats(**self.store.maintenance.sizes())
+
+    on_head = on_get
 
 
 class HealthCheck:
@@ -201,3 +217,5 @@ class HealthCheck:
             ) from None
         resp.cache_control = ["no-store"]
         resp.media = Health("ok")
+
+    on_head = on_get

@@ -69,6 +69,8 @@ class Prompts:
         page = [PromptSummary(*row) for row in rows[:limit]]
         resp.media = Listing(page, _encode_cursor(page[-1]) if len(rows) > limit else None)
 
+    on_head = on_get
+
 
 def _encode_cursor(row: PromptSummary) -> str:
     raw = f"{row.created_at}|{row.id}".encode()
@@ -84,6 +86,9 @@ def _decode_cursor(cursor: str | None) -> tuple[str, str] | None:
         return created_at, validate_prompt_id(prompt_id)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise falcon.HTTPInvalidParam("Use the next_cursor of a previous page.", "cursor") from None
+
+
+UNCHANGED = "No changes: this is the version you started from, so nothing new was stored."
 
 
 class PlaygroundSave:
@@ -107,6 +112,10 @@ class PlaygroundSave:
                 else "Send only one of syntax, text.",
             )
         saved = self.saver.save(req, resp, given[0], request.parent_id)
+        # Text equal to its parent's stores nothing: the answer is the parent itself.
+        unchanged = request.parent_id is not None and saved.id == request.parent_id.lower()
         resp.media = PlaygroundSaved(
-            *(getattr(saved, name) for name in Saved.__struct_fields__), prompt_id=saved.id
+            *(getattr(saved, name) for name in Saved.__struct_fields__),
+            prompt_id=saved.id,
+            warning=UNCHANGED if unchanged else UNSET,
         )

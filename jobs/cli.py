@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,6 +28,12 @@ class StoreCommands(click.Group):
         except peewee.DatabaseError as error:
             where = ctx.obj.label if isinstance(ctx.obj, Store) else "the database"
             raise click.ClickException(f"the database {where} cannot be used: {error}") from None
+        except BrokenPipeError:
+            # Whoever read the output went away (`prompt-store export | head`): end
+            # quietly, as a writer to a closed pipe does, and keep Python's own flush at
+            # exit from failing on it again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except OSError as error:  # a full disk, a missing directory, a file in the way
             where = f"{error.filename}: " if error.filename else ""
             raise click.ClickException(f"{where}{error.strerror or error}") from None
@@ -65,7 +73,7 @@ def main(ctx: click.Context, db: Path | None) -> None:
 
 
 @main.command("init-db")
-@pass_store
+@pass_store(creates=True)
 def init_db(store: Store) -> None:
     """Create the schema, or migrate it to this release's version.
 

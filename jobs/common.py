@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
 
 from api.store import Store
 
-# Commands receive the Store the group built from the configuration (and --db).
-pass_store = click.make_pass_decorator(Store)
+
+def pass_store(command: Callable | None = None, *, creates: bool = False) -> Callable:
+    """Give a command the Store the group built (from the settings, or --db) as first argument.
+
+    Only a command that `creates` a database may run where none exists: for any
+    other, a missing SQLite file is a mistyped path, refused before it is created.
+    """
+
+    def decorate(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def run(*args, **kwargs):
+            store = click.get_current_context().find_object(Store)
+            if not creates and not store.dialect.exists():
+                raise click.ClickException(
+                    f"no database at {store.label}. Check --db and STRUCKDOWN_PROMPT_DB, "
+                    "or create one with `prompt-store init-db`."
+                )
+            return command(store, *args, **kwargs)
+
+        return run
+
+    return decorate(command) if command is not None else decorate
 
 
 def echo_json(data) -> None:

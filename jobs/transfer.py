@@ -74,7 +74,7 @@ def _write(store: Store, out: IO[str], total: int) -> int:
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@pass_store
+@pass_store(creates=True)
 def import_(store: Store, file: str) -> None:
     """Import JSON Lines written by `export`; ids, parents and created_at are kept.
 

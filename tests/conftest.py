@@ -154,10 +154,18 @@ def runner():
 
 @pytest.fixture
 def cli(runner, config):
-    """Run `prompt-store` on the test's database (or `on=` another config)."""
+    """Run `prompt-store` on the test's database (or `on=` another config).
+
+    The database exists, as a deployed one does after its release phase (init-db);
+    tests of a missing database invoke `main` themselves.
+    """
 
     def cli(*args, input=None, on: Config | None = None):
         target = on or config
+        deployed = Store(target)
+        if args[:1] != ("init-db",) and not deployed.dialect.exists():
+            deployed.migrate()
+            deployed.close()
         if target.database_url:
             env = {"DATABASE_URL": target.database_url}
             return runner.invoke(main, list(args), input=input, env=env)

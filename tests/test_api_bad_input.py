@@ -18,7 +18,8 @@ def _post(
 ):
     resp = client.post(path, body, headers={"Content-Type": content_type}, status=status)
     assert resp.content_type == "application/json"
-    assert set(resp.json) == {"title", "description"}
+    assert set(resp.json) == {"title", "description", "error"}  # a save: `error` too
+    assert "Nothing was stored." in resp.json["error"]
     assert resp.json["description"]
     assert store.maintenance.sizes()["count"] == 0
     return resp.json

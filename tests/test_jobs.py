@@ -214,3 +214,50 @@ def test_every_cron_command_runs(store, cli, command):
     result = cli(*args)
     assert result.exit_code == 0, result.output
     assert result.output.strip()
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["stats"],
+        ["stats", "--json"],
+        ["check"],
+        ["export"],
+        ["backup"],
+        ["purge", "00000000-0000-4000-8000-000000000000", "--yes"],
+        ["cleanup-flat-files"],
+        ["restore", "README.md"],
+    ],
+)
+@pytest.mark.parametrize("given_by", ["--db", "STRUCKDOWN_PROMPT_DB"])
+def test_a_missing_database_file_is_refused_and_not_created(runner, tmp_path, command, given_by):
+    typo = tmp_path / "volume" / "promtps.db"
+    args = ["--db", str(typo), *command] if given_by == "--db" else command
+    env = {"STRUCKDOWN_PROMPT_DB": str(typo)} if given_by != "--db" else {}
+    result = runner.invoke(main, args, env=env)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: no database at {typo}. Check --db and STRUCKDOWN_PROMPT_DB, "
+        "or create one with `prompt-store init-db`.\n"
+    )
+    assert not typo.parent.exists()  # neither the file nor its directory was made
+
+
+@pytest.mark.sqlite_only
+def test_init_db_and_import_create_the_database_they_are_given(runner, tmp_path):
+    made = tmp_path / "new" / "prompts.db"
+    assert runner.invoke(main, ["--db", str(made), "init-db"]).exit_code == 0
+    assert made.is_file()
+    imported = tmp_path / "other" / "prompts.db"
+    line = json.dumps(
+        {
+            "id": "0b9b0a3e-6c0e-4b8e-9d1a-1f2e3d4c5b6a",
+            "parent_id": None,
+            "text": "t",
+            "created_at": "2026-01-01T00:00:00+00:00",
+        }
+    )
+    result = runner.invoke(main, ["--db", str(imported), "import", "-"], input=line + "\n")
+    assert result.exit_code == 0, result.output
+    assert imported.is_file()

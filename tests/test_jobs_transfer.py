@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
 from api.store import PromptRemoved, Store
+
+from .servers import ROOT
 
 ROOT_ID = "00000000-0000-4000-8000-000000000001"
 CHILD_ID = "00000000-0000-4000-8000-000000000002"
@@ -169,3 +173,19 @@ def test_import_will_not_bring_back_text_a_purge_removed(store, cli, tmp_path):
 def test_import_of_a_missing_file_is_a_usage_error(cli, tmp_path):
     result = cli("import", str(tmp_path / "nope.jsonl"))
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+@pytest.mark.sqlite_only
+def test_export_into_a_pipe_closed_early_ends_quietly(store, db_path):
+    for n in range(200):
+        store.prompts.save(f"prompt {n}\n" + "x" * 2000)  # far more than a pipe holds
+    export = subprocess.Popen(
+        [sys.executable, "-m", "jobs", "--db", str(db_path), "export"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert json.loads(export.stdout.readline())["text"].startswith("prompt")
+    export.stdout.close()  # as `| head -1` does
+    assert export.wait(timeout=60) == 0
+    assert export.stderr.read() == b""

@@ -195,3 +195,53 @@ def test_openapi_describes_every_route(app, client):
     assert served == documented
     for name in ("SaveRequest", "PlaygroundSaveRequest"):
         assert doc["components"]["schemas"][name]["additionalProperties"] is False
+
+
+def _every_get(client, save, admin_headers):
+    root = save("Summarise {{ doc }}")
+    child = save("Summarise {{ doc }} briefly", root["id"])
+    i = child["id"]
+    return [
+        ("/", {}),
+        (f"/p/{i}", {}),
+        (f"/api/prompts/{i}", {}),
+        (f"/api/prompts/{i}/raw", {}),
+        (f"/api/prompts/{i}/history", {}),
+        (f"/api/prompts/{i}/diff", {}),
+        (f"/api/prompts/{i}/children", admin_headers),
+        ("/api/prompts", admin_headers),
+        ("/api/stats", admin_headers),
+        ("/api/openapi.json", {}),
+        ("/healthz", {}),
+        ("/static/editor.css", {}),
+    ]
+
+
+def test_head_is_answered_wherever_get_is_with_the_same_headers(client, save, admin_headers):
+    for path, headers in _every_get(client, save, admin_headers):
+        get = client.get(path, headers=headers)
+        head = client.head(path, headers=headers)
+        assert head.status_int == get.status_int == 200, path
+        assert head.body == b"", path
+        for name in ("Content-Type", "Content-Length", "ETag", "Cache-Control"):
+            assert head.headers.get(name) == get.headers.get(name), (path, name)
+
+
+def test_every_json_answer_says_how_it_may_be_cached(client, save, admin_headers):
+    answers = [client.get(path, headers=h) for path, h in _every_get(client, save, admin_headers)]
+    answers += [
+        client.post_json("/api/prompts", {"text": "new"}),
+        client.post_json("/api/save-prompt", {"syntax": "new too"}),
+        client.post_json("/api/prompts", {"text": ""}, status=422),
+        client.get("/api/prompts/00000000-0000-4000-8000-000000000000", status=404),
+        client.get("/api/stats", status=401),
+    ]
+    for resp in answers:
+        if resp.content_type != "application/json":
+            continue
+        cache = resp.headers["Cache-Control"]
+        assert "private" in cache or "no-store" in cache, (resp.request.path, cache)
+        if resp.request.method == "POST" or resp.status_int >= 400:
+            assert cache == "no-store", resp.request.path
+        if "Authorization" in resp.request.headers:
+            assert cache == "no-store", resp.request.path

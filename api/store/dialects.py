@@ -36,6 +36,10 @@ class Dialect:
         """Name the database for people, without secrets."""
         raise NotImplementedError
 
+    def exists(self) -> bool:
+        """Say whether the database is there already (a server's is: it answers for itself)."""
+        return True
+
     def prepare_storage(self) -> None:
         """Make sure the database can be opened (SQLite: its directory and file)."""
 

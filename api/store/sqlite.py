@@ -69,6 +69,9 @@ class SqliteDialect(Dialect):
     def label(self) -> str:
         return str(self.path)
 
+    def exists(self) -> bool:
+        return self.path.is_file()
+
     def prepare_storage(self) -> None:
         # Private from the start: the directory 0700, the file 0600 before SQLite opens it.
         if not self.path.parent.exists():
