@@ -12,7 +12,7 @@ def test_load_returns_text_and_metadata(client, save):
         "parent_id": None,
         "created_at": saved["created_at"],
         "sha256": saved["sha256"],
-        "template": {"variables": ["name"], "slots": []},
+        "template": {"variables": ["name"], "slots": [], "truncated": False},
     }
 
 
