@@ -8,7 +8,7 @@
 const PromptTemplate = (() => {
   // The caps of api/template_reader.py, the same numbers (a test compares them): past
   // one, reading stops with what it has and `truncated` is true.
-  const LIMITS = Object.freeze({ parts: 5000, tokens: 20000, scopes: 1000 });
+  const LIMITS = Object.freeze({ parts: 5000, tokens: 10000, scopes: 1000 });
   // Python's \s (str.isspace), not JavaScript's: both sides split and trim tokens alike.
   const SPACE_CLASS = String.raw`\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000`;
   const IS_SPACE = new RegExp(`[${SPACE_CLASS}]`);
