@@ -2,7 +2,7 @@
 
 Each adversarial prompt of template_inputs.py, at 1, 10, 100 and 200 KiB: the work the
 reader does, counted as lines of it run (no clock, so no noise), grows at most linearly
-and stops at the caps; its time grows linearly too and stays under 50 ms at 200 KiB;
+and stops at the caps; its CPU time grows linearly too and stays under 50 ms at 200 KiB;
 through the real gunicorn, saving, loading, diffing and showing it each take under half
 a second. Hypothesis searches for texts that do more work per byte than these.
 """
@@ -37,7 +37,9 @@ STEPS_PER_BYTE = 30
 # Lines any text can cost, however long: a part costs at most about 46 (a {{ }} in a
 # slot, read cold), a token about 20.
 STEPS_CAP = 50 * MAX_PARTS + 25 * MAX_TOKENS
-SLACK = 1.2  # on the ratio of counted work between sizes: linear is 1.0, quadratic 20
+# Counted work may grow 1.2 times as fast as the size between two sizes; quadratic work
+# would grow as fast again (2 to 20 times more between the sizes here).
+SLACK = 1.2
 
 NAMES = sorted(GENERATORS)
 
