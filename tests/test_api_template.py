@@ -6,6 +6,7 @@ import pytest
 
 from api import template_interface
 from api.openapi import DOCUMENT
+from api.template_reader import MAX_SCOPES
 
 NOTHING = {"variables": [], "slots": [], "truncated": False}
 
@@ -34,6 +35,12 @@ def test_a_malformed_template_is_saved_and_yields_what_can_be_read(client, save)
 def test_a_prompt_without_a_template_has_an_empty_interface(client, save):
     saved = save("Write a haiku about autumn.")
     assert client.get(f"/api/prompts/{saved['id']}").json["template"] == NOTHING
+
+
+def test_a_template_past_a_cap_says_it_was_truncated(client, save):
+    saved = save("{{ a }}" + "{% for x in xs %}" * (MAX_SCOPES + 1) + "{{ b }}")
+    body = client.get(f"/api/prompts/{saved['id']}").json
+    assert body["template"] == {"variables": ["a", "xs"], "slots": [], "truncated": True}
 
 
 def test_the_diff_says_which_variables_and_slots_changed(client, save):

@@ -1,7 +1,7 @@
 """Reading what a prompt asks for: Jinja-style variables and struckdown slots.
 
-CASES is also run through the editor's port (static/template-interface.js) in
-tests/browser/test_delete_and_interface.py, so both must agree on every row.
+CASES and TRUNCATED are also run through the editor's port (static/template-interface.js)
+in tests/browser/test_delete_and_interface.py, so both must agree on every row.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from api import template_interface
 from api.template_interface import changes, extract, interface_of
+from api.template_reader import MAX_PARTS, MAX_SCOPES, MAX_TOKENS
 
 # (id, text, variables, slots)
 CASES = [
@@ -188,6 +189,12 @@ CASES = [
     ),
     ("unicode names", "{{ größe }} and {{ 名前 }}", ["größe", "名前"], []),
     (
+        "whitespace is Python's str.isspace(), on both sides",
+        "{{ user.\x1cname }}{{ a\x85|\x1cupper }}{{\ufeffb }}",
+        ["a", "b", "user"],
+        [],
+    ),
+    (
         "templated slot options",
         "[[pick:tone|{{ first }},{{ second }}]]",
         ["first", "second"],
@@ -213,6 +220,41 @@ CASES = [
     ("unbalanced blocks", "{% endfor %}{% for a in b %}{{ a }}", ["b"], []),
     ("empty and odd brackets", "{{ }} [[ ]] [[]] {{}} [[bool:]] [[9lives]] {{ 1 + }}", [], []),
     ("stray closers", "}} ]] %} #} -->", [], []),
+    # -- right at the reader's caps: all of it is still read --------------------------------
+    ("at the scope cap", "{% for x in xs %}" * MAX_SCOPES + "{{ a }}", ["a", "xs"], []),
+    (
+        "closed scopes free their place",
+        "{% for x in xs %}{% endfor %}" * (MAX_SCOPES + 1) + "{{ a }}",
+        ["a", "xs"],
+        [],
+    ),
+    ("at the part cap", "{{ a }}" * (MAX_PARTS - 1) + "{{ b }}", ["a", "b"], []),
+    ("at the token cap", "{{ " + "a+" * (MAX_TOKENS // 2 - 1) + "a }}{{ b }}", ["a", "b"], []),
+]
+
+# (id, text, variables, slots) of texts past a cap: reading stops at the part that passes
+# it, keeps what came before, and says so with "truncated": true.
+TRUNCATED = [
+    (
+        "past the scope cap",
+        "{% for x in xs %}" * MAX_SCOPES + "{{ a }}{% for y in ys %}{{ b }}",
+        ["a", "xs"],
+        [],
+    ),
+    ("past the part cap", "{{ a }}" * (MAX_PARTS - 1) + "{{ b }}[[c]]", ["a", "b"], []),
+    (
+        "past the part cap, counting {{ }} in slots",
+        "[[pick:x|" + "{{ a }}," * (MAX_PARTS - 2) + "{{ b }}]]<!-- c -->[[y]]",
+        ["a", "b"],
+        ["x"],
+    ),
+    (
+        "past the token cap",
+        "{{ " + "a+" * (MAX_TOKENS // 2 - 1) + "a }}{{ b }}{{ c }}",
+        ["a", "b"],
+        [],
+    ),
+    ("one part past the token cap", "{{ a }}{{ " + "b+" * MAX_TOKENS + "b }}", ["a"], []),
 ]
 
 
@@ -220,12 +262,19 @@ CASES = [
     ("text", "variables", "slots"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
 def test_extract_reads_variables_and_slots(text, variables, slots):
-    assert extract(text) == {"variables": variables, "slots": slots}
+    assert extract(text) == {"variables": variables, "slots": slots, "truncated": False}
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "slots"), [c[1:] for c in TRUNCATED], ids=[c[0] for c in TRUNCATED]
+)
+def test_reading_stops_at_a_cap_with_what_it_has(text, variables, slots):
+    assert extract(text) == {"variables": variables, "slots": slots, "truncated": True}
 
 
 def test_names_come_sorted_and_unique():
     found = extract("{{ b }} {{ a }} {{ b }} [[z]] [[y]] [[z]] [[think:y]]")
-    assert found == {"variables": ["a", "b"], "slots": ["y", "z"]}
+    assert found == {"variables": ["a", "b"], "slots": ["y", "z"], "truncated": False}
 
 
 # Random text made of the pieces templates are made of, so it hits their edge cases often.
@@ -241,12 +290,14 @@ template_text = st.lists(
 @given(text=template_text)
 def test_any_text_yields_sorted_unique_names_and_never_raises(text):
     found = extract(text)
-    for names in found.values():
+    assert found["truncated"] is False  # 80 pieces are far below every cap
+    for names in (found["variables"], found["slots"]):
         assert names == sorted(set(names))
         assert all(isinstance(n, str) and n for n in names)
 
 
 def test_pathological_input_stays_fast():
+    """A quick check; tests/reliability/test_template_complexity.py has the full one."""
     import time
 
     for text in ("{{" * 50_000, "[[" + " " * 100_000 + "x]]", "<!--" * 50_000, "{%" * 50_000):
@@ -275,10 +326,15 @@ def test_interface_of_caches_by_sha256_within_bounds(monkeypatch):
         assert interface_of(f"{{{{ v{i} }}}}", f"digest-{i}") == {
             "variables": [f"v{i}"],
             "slots": [],
+            "truncated": False,
         }
     assert list(template_interface._cache) == ["digest-2", "digest-3", "digest-4"]
     # A hit is answered from the cache: the text is not read again.
     assert interface_of("ignored", "digest-4")["variables"] == ["v4"]
+    # A truncated result is remembered as truncated.
+    past = TRUNCATED[0][1]
+    assert interface_of(past, "digest-past")["truncated"] is True
+    assert interface_of("ignored", "digest-past") == extract(past)
     monkeypatch.setattr(template_interface, "CACHE_NAMES", 4)
     interface_of("{{ a }} {{ b }} {{ c }}", "digest-big")
-    assert sum(len(v) + len(s) for v, s in template_interface._cache.values()) <= 4
+    assert sum(len(v) + len(s) for v, s, _ in template_interface._cache.values()) <= 4

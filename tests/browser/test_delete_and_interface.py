@@ -12,7 +12,7 @@ import uuid
 from playwright.sync_api import Page, expect
 
 from api.template_interface import extract
-from tests.test_template_interface import CASES
+from tests.test_template_interface import CASES, TRUNCATED
 
 from .test_editor import editor, save, status
 
@@ -42,14 +42,16 @@ def test_the_editor_reads_the_same_interface_as_the_server(page):
     rng = random.Random(5)
     pieces = [*"{}[]%#!@:|,.=()'\"-+*? \n_a", "{{", "}}", "[[", "]]", "{%", "%}", "{#", "#}"]
     pieces += ["for", "in", "if", "set", "endfor", "raw", "endraw", "is", "not", "pick", "é"]
+    pieces += ["\x1c", "\x85", "\xa0", "\ufeff"]  # whitespace to one side only, or to both
     noise = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(500)]
-    texts = [case[1] for case in CASES] + noise
+    rows = [(*case, False) for case in CASES] + [(*case, True) for case in TRUNCATED]
+    texts = [row[1] for row in rows] + noise
     page.goto("/")
     read = page.evaluate("(texts) => texts.map((text) => PromptTemplate.read(text))", texts)
     for text, found in zip(texts, read, strict=True):
-        assert found == extract(text), text
-    for (_, _, variables, slots), found in zip(CASES, read, strict=False):
-        assert found == {"variables": variables, "slots": slots}
+        assert found == extract(text), text[:200]
+    for (_, _, variables, slots, truncated), found in zip(rows, read, strict=False):
+        assert found == {"variables": variables, "slots": slots, "truncated": truncated}
 
 
 def test_chips_show_the_variables_and_slots_as_you_type(page):
