@@ -32,6 +32,7 @@ from .store import PromptNotFound, PromptRemoved, Store, validate_prompt_id
 from .store.rows import Version
 
 HISTORY_DEFAULT, HISTORY_MAX = 100, 1000
+BODY_SHAPE = "json-t2"  # in the ETag of a version's JSON: change it when the body changes
 log = logging.getLogger("prompt_store")
 
 
@@ -57,8 +58,9 @@ class PromptVersion:
 
     def on_get(self, req, resp, prompt_id):
         version = self.store.prompts.get(prompt_id)
-        # "t": the body has carried `template` since; older cached copies must not match.
-        if not _cacheable(req, resp, f"json-t-{version.sha256}", self.max_age):
+        # The tag names the body's shape too ("t2": `template` with `truncated`), so a copy
+        # cached from an older shape is never taken for current.
+        if not _cacheable(req, resp, f"{BODY_SHAPE}-{version.sha256}", self.max_age):
             resp.media = Prompt(
                 version.id,
                 version.text,

@@ -66,6 +66,7 @@ def test_backups_under_load_hold_every_acknowledged_save_and_restore(tmp_path, t
     # The drill: restore the last backup into a fresh path and serve it.
     path, before = taken[-1]
     fresh = tmp_path / "fresh" / "prompts.db"
+    _cli("--db", str(fresh), "init-db")  # a new host's release phase makes the database
     restored = _cli("--db", str(fresh), "restore", str(path), "--yes").stdout
     count = int(re.search(r"Restored (\d+) prompts", restored).group(1))
     assert count >= len(before)  # and saves made while the backup ran, up to its snapshot

@@ -57,7 +57,8 @@ def test_a_full_disk_refuses_saves_cleanly_and_recovers(small_disk, tmp_path, ta
             if status in (507, 503):
                 refused.append(status)
                 assert headers["content-type"].startswith("application/json")
-                assert set(body) == {"title", "description"}
+                assert set(body) == {"title", "description", "error"}
+                assert "Nothing was stored" in body["error"]
             else:
                 assert status == 201, (status, body)  # some may still fit in free pages
         assert refused, "the disk never filled"
