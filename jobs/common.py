@@ -41,6 +41,11 @@ def echo_json(data) -> None:
     click.echo(json.dumps(data, sort_keys=True, ensure_ascii=False))
 
 
+def counted(number: int, thing: str, things: str | None = None) -> str:
+    """Say how many: '1 file', '2 files' ('1 entry', '2 entries' given the plural)."""
+    return f"{number} {thing if number == 1 else things or thing + 's'}"
+
+
 def size(count: int | None) -> str:
     """Format a byte count for people: 512 B, 3.4 KiB, 1.2 MiB."""
     value = float(count or 0)

@@ -12,8 +12,9 @@ from pathlib import Path
 import click
 
 from api.store import Store, StoreError
+from api.store.values import encode_text
 
-from .common import pass_store, progress, size
+from .common import counted, pass_store, progress, size
 
 # <id>.txt where the id is a UUID or a 24-hex content hash; *.tmp are abandoned writes.
 PROMPT_FILE = re.compile(
@@ -81,6 +82,8 @@ def cleanup_flat_files(
         if not os.path.lexists(directory):
             click.echo(f"{directory} does not exist: nothing to clean up.")
             return
+    if not os.path.lexists(directory):
+        raise click.ClickException(f"{directory} does not exist.")
     if directory.is_symlink() or not directory.is_dir():
         raise click.ClickException(f"{directory} is not a directory (symlinks are not followed).")
     listing = _scan(store, directory)
@@ -90,12 +93,13 @@ def cleanup_flat_files(
     if delete:
         _delete(directory, listing, force)
     elif not import_:
-        new = [p for p in listing.prompts if p.stored_as is None and p.text is not None]
+        new = [p for p in listing.prompts if p.stored_as is None and p.problem is None]
         old = [p for p in listing.prompts if p.stored_as is not None]
         click.echo(
-            f"Dry run: nothing changed. --import would store {len(new)} prompts "
-            f"({size(sum(p.size for p in new))}); --delete would remove the {len(old)} "
-            f"files already stored ({size(sum(p.size for p in old))}), and those imported."
+            f"Dry run: nothing changed. --import would store {counted(len(new), 'prompt')} "
+            f"({size(sum(p.size for p in new))}); --delete would remove the "
+            f"{counted(len(old), 'file')} already stored ({size(sum(p.size for p in old))}), "
+            "and those imported."
         )
 
 
@@ -117,8 +121,14 @@ def _scan(store: Store, directory: Path) -> Listing:
             else:
                 listing.others.append(f"{entry.name} (not a prompt file)")
     for prompt in listing.prompts:
-        if prompt.text is not None:
-            prompt.stored_as = store.legacy.stored_as(prompt.legacy_id, prompt.text)
+        if prompt.text is None:
+            continue
+        prompt.stored_as = store.legacy.stored_as(prompt.legacy_id, prompt.text)
+        if prompt.stored_as is None:
+            try:  # what --import would refuse: say so now, in the dry run too
+                encode_text(prompt.text, store.config.max_bytes)
+            except StoreError as error:
+                prompt.problem = str(error)
     return listing
 
 
@@ -141,7 +151,7 @@ def _import(store: Store, prompts: list[PromptFile]) -> None:
     with progress(len(prompts), "Importing") as bar:
         for prompt in prompts:
             bar.update(1)
-            if prompt.text is None or prompt.stored_as is not None:
+            if prompt.problem is not None or prompt.stored_as is not None:
                 continue
             try:
                 prompt.stored_as, new = store.legacy.import_file(
@@ -150,16 +160,17 @@ def _import(store: Store, prompts: list[PromptFile]) -> None:
                 created += new
             except StoreError as error:
                 prompt.problem = str(error)
-    click.echo(f"Imported {created} prompts.")
+    click.echo(f"Imported {counted(created, 'prompt')}.")
 
 
 def _report(directory: Path, listing: Listing) -> None:
     stored = [p for p in listing.prompts if p.stored_as is not None]
     unstored = [p for p in listing.prompts if p.stored_as is None]
     click.echo(
-        f"{directory}: {len(listing.prompts)} prompt files "
+        f"{directory}: {counted(len(listing.prompts), 'prompt file')} "
         f"({size(sum(p.size for p in listing.prompts))}), {len(stored)} of them stored; "
-        f"{len(listing.temps)} *.tmp leftovers; {len(listing.others)} other entries."
+        f"{counted(len(listing.temps), '*.tmp leftover')}; "
+        f"{counted(len(listing.others), 'other entry', 'other entries')}."
     )
     for prompt in unstored:
         click.echo(
@@ -186,7 +197,8 @@ def _delete(directory: Path, listing: Listing, force: bool) -> None:
     finally:
         os.close(fd)
     left = len(listing.prompts) + len(listing.temps) + len(listing.others) - removed
-    click.echo(f"Deleted {removed} files ({size(freed)}); {left} entries left.")
+    left_over = counted(left, "entry", "entries")
+    click.echo(f"Deleted {counted(removed, 'file')} ({size(freed)}); {left_over} left.")
     if left == 0:
         try:
             directory.rmdir()

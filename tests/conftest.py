@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections import Counter
 
 import pytest
 import webtest
@@ -22,6 +23,19 @@ from jobs.cli import main
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 POSTGRES_URL_VARIABLE = "PROMPT_STORE_TEST_POSTGRES_URL"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Skipped tests counted by reason: one line each, not one per test."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    reasons = Counter(
+        report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        for report in skipped
+    )
+    if reasons:
+        terminalreporter.section("skipped, by reason")
+        for reason, count in reasons.most_common():
+            terminalreporter.write_line(f"{count:5d}  {reason}")
 
 
 def pytest_generate_tests(metafunc):
@@ -46,7 +60,7 @@ def postgres_server():
     url = os.environ.get(POSTGRES_URL_VARIABLE)
     problem = None
     if not url:
-        problem = f"{POSTGRES_URL_VARIABLE} is not set (start a server: .ci/postgres start DIR)"
+        problem = f"{POSTGRES_URL_VARIABLE} is not set (README: Scaling out, to start a server)"
     else:
         try:
             import psycopg2

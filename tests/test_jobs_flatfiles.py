@@ -41,7 +41,7 @@ def test_a_dry_run_lists_what_it_would_do_and_changes_nothing(store, cli, flat):
     result = cli("cleanup-flat-files", str(flat))
     assert result.exit_code == 0, result.output
     assert "2 prompt files (39 B), 0 of them stored" in result.output
-    assert "1 *.tmp leftovers; 3 other entries" in result.output
+    assert "1 *.tmp leftover; 3 other entries" in result.output
     assert "Dry run: nothing changed. --import would store 2 prompts (39 B)" in result.output
     for left in (
         "notes.md (not a prompt file)",
@@ -96,7 +96,7 @@ def test_delete_removes_only_stored_files_of_the_layout(cli, flat, tmp_path):
 def test_delete_without_import_leaves_files_that_are_not_stored(store, cli, flat):
     store.prompts.store(UUID, "Named by a UUID\n")
     result = cli("cleanup-flat-files", str(flat), "--delete")
-    assert "Deleted 1 files" in result.output
+    assert "Deleted 1 file (" in result.output
     assert f"not stored: {HEX}.txt" in result.output
     assert (flat / f"{HEX}.txt").exists() and not (flat / f"{UUID}.txt").exists()
 
@@ -151,7 +151,24 @@ def test_refusals(cli, flat, tmp_path):
     link.symlink_to(flat)
     result = cli("cleanup-flat-files", str(link), "--delete")
     assert result.exit_code == 1 and "symlinks are not followed" in result.output
-    assert cli("cleanup-flat-files", str(tmp_path / "nowhere")).exit_code == 1
+    missing = cli("cleanup-flat-files", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 1
+    assert missing.output == f"Error: {tmp_path / 'nowhere'} does not exist.\n"
     result = cli("cleanup-flat-files", str(flat), "--force")
     assert result.exit_code == 2 and "add --delete" in result.output
     assert len(_names(flat)) == 6
+
+
+def test_the_dry_run_counts_only_what_import_would_store(cli, flat):
+    (flat / f"{'c' * 24}.txt").write_text("   \n")  # empty: refused, as --import would
+    (flat / f"{'d' * 24}.txt").write_bytes(b"\xff\xfe not UTF-8")
+    result = cli("cleanup-flat-files", str(flat))
+    assert "--import would store 2 prompts (39 B)" in result.output
+    assert f"not stored: {'c' * 24}.txt (text is empty)" in result.output
+    assert f"not stored: {'d' * 24}.txt (not UTF-8)" in result.output
+    assert "--delete would remove the 0 files already stored" in result.output
+    imported = cli("cleanup-flat-files", str(flat), "--import")
+    assert "Imported 2 prompts." in imported.output
+    again = cli("cleanup-flat-files", str(flat))
+    assert "--import would store 0 prompts" in again.output
+    assert "--delete would remove the 2 files already stored" in again.output

@@ -54,9 +54,11 @@ class Maintenance:
 
     def sizes(self) -> dict:
         """Return the version count and the database's size, its write-ahead log included."""
+        return {"count": self.versions.count(), **self._files()}
+
+    def _files(self) -> dict:
         db_bytes, wal_bytes = self.database.dialect.sizes(self.database.ready())
         return {
-            "count": self.versions.count(),
             "path": self.database.dialect.label(),
             "db_bytes": db_bytes,
             "wal_bytes": wal_bytes,
@@ -78,7 +80,7 @@ class Maintenance:
             largest = {"id": largest_id, "bytes": largest_bytes}
         (deepest,) = one(DEEPEST)
         return dict(
-            self.sizes(),
+            self._files(),
             prompts=total,
             roots=roots,
             versions=total - roots,
