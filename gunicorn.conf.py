@@ -1,6 +1,11 @@
 """gunicorn settings for prompt-store (dokku sets PORT and WEB_CONCURRENCY)."""
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from api.config import Config
 
 # dokku passes PORT; without it, listen on loopback only for local use.
 bind = f"0.0.0.0:{os.environ['PORT']}" if os.environ.get("PORT") else "127.0.0.1:8000"
@@ -18,7 +23,66 @@ control_socket_disable = True
 # The app is imported in each worker, after the fork: no database handle is
 # ever shared between processes.
 preload_app = False
-accesslog = "-"
-errorlog = "-"
 # Addresses of clients are taken by the app itself from STRUCKDOWN_TRUSTED_PROXIES.
 forwarded_allow_ips = "127.0.0.1"
+
+# Logs: the app writes one line per request itself, naming the route, never the path
+# (a path holds a prompt id, which is a capability), so gunicorn's access log is off.
+# gunicorn's own messages go to stdout through the app's line formatter.
+accesslog = None
+_formatter = "TextFormatter" if Config.from_env().log_format == "text" else "LineFormatter"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"line": {"()": f"api.logs.{_formatter}"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "stream": "ext://sys.stdout",
+        }
+    },
+    "root": {"level": "WARNING", "handlers": ["stdout"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+    },
+}
+
+# Metrics: prometheus_client's multiprocess mode keeps each worker's counts in files of
+# a directory on tmpfs, summed at each scrape. One new directory per server start, so
+# no count survives from an earlier run; removed at exit.
+METRICS_PREFIX = "prompt-store-metrics-"
+
+
+def on_starting(server):
+    base = Path(worker_tmp_dir or tempfile.gettempdir())
+    for old in base.glob(f"{METRICS_PREFIX}*"):
+        if not _alive(old.name.removeprefix(METRICS_PREFIX)):
+            shutil.rmtree(old, ignore_errors=True)  # left by a server that was killed
+    directory = base / f"{METRICS_PREFIX}{os.getpid()}"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(mode=0o700)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)  # the workers inherit it
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -9,11 +9,13 @@ from pathlib import Path
 import falcon
 import msgspec
 
-from . import errors
+from . import errors, logs
 from .auth import AdminOnly
 from .config import Config
 from .links import Links
+from .metrics import Metrics, RequestMetrics
 from .middleware import SecurityHeaders, StrictQuery
+from .observe import Observer
 from .openapi import OpenAPI
 from .pages import EditorPage
 from .ratelimit import SaveLimiter
@@ -53,7 +55,11 @@ def create_app(
         raise ValueError("pass the Store's own config, or only the Store")
     config = store.config if store is not None else config or Config.from_env()
     store = store or Store(config)
-    middleware = [SecurityHeaders(), StrictQuery()]
+    logs.configure(config.log_format, config.admin_token)
+    observer = Observer(
+        logs.AccessLog(text=config.log_format == "text"), RequestMetrics(), config.trusted_proxies
+    )
+    middleware = [observer, SecurityHeaders(), StrictQuery()]  # the observer sees all, last
     if config.cors_origins:
         middleware.append(falcon.CORSMiddleware(allow_origins=list(config.cors_origins)))
     app = falcon.App(middleware=middleware)
@@ -76,6 +82,7 @@ def create_app(
     app.add_route("/api/stats", StoreStats(store, admin))
     app.add_route("/api/openapi.json", OpenAPI())
     app.add_route("/healthz", HealthCheck(store))
+    app.add_route("/metrics", Metrics(store, admin))
     app.add_route("/", page)
     app.add_route("/p/{prompt_id}", page)
     app.add_static_route("/static", str(STATIC_DIR))

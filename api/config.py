@@ -54,6 +54,13 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise ConfigError(f"{name}={value!r}: use {' or '.join(choices)}")
+    return value
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything the app and the jobs need to know about their surroundings."""
@@ -68,6 +75,7 @@ class Config:
     cors_origins: tuple[str, ...] = ()
     cache_max_age: int = 60
     prompt_cache_dir: Path = field(default_factory=lambda: Path(DEFAULT_CACHE_DIR).expanduser())
+    log_format: str = "json"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -88,4 +96,5 @@ class Config:
             prompt_cache_dir=Path(
                 env.get("STRUCKDOWN_PROMPT_CACHE_DIR") or DEFAULT_CACHE_DIR
             ).expanduser(),
+            log_format=_choice(env, "STRUCKDOWN_LOG_FORMAT", ("json", "text")),
         )

@@ -26,6 +26,8 @@ def serialize_error(req: falcon.Request, resp: falcon.Response, error: falcon.HT
     resp.content_type = falcon.MEDIA_JSON
     title = error.title or error.status
     description = error.description or _DEFAULT_DESCRIPTIONS.get(error.status_code, title)
+    if error.status_code >= 500:  # something a user may be asked to quote
+        description = f"{description} (request id {getattr(req.context, 'request_id', '-')})"
     if (req.method, req.uri_template) in SAVES or req.uri_template == "/api/save-prompt":
         sentence = _sentence(error, description)
         resp.data = msgspec.json.encode(SaveError(title, description, sentence))
@@ -131,9 +133,16 @@ def _conflict(req, resp, error, params):
     )
 
 
+def _unexpected(req, resp, error, params):
+    """A bug: one log line with the route and request id (never the path), then a 500."""
+    log.error("unhandled error on %s", where(req), exc_info=error)
+    raise falcon.HTTPInternalServerError()
+
+
 def install(app: falcon.App) -> None:
     """Register the error serializer and the store-exception mappings on `app`."""
     app.set_error_serializer(serialize_error)
+    app.add_error_handler(Exception, _unexpected)  # HTTPErrors keep Falcon's own handler
     app.add_error_handler(store.InvalidPromptId, _not_found)
     app.add_error_handler(store.PromptNotFound, _not_found)
     app.add_error_handler(store.PromptRemoved, _removed)

@@ -130,6 +130,11 @@ PATHS = {
         "get": op("Health check", {"200": ("Healthy", "Health"), "503": "Unhealthy"}, ()),
     },
     "/api/openapi.json": {"get": op("This document", {"200": ("OpenAPI 3.1", OBJECT)}, ())},
+    "/metrics": {
+        "get": op(
+            "Prometheus metrics (admin)", {"200": ("Text format", TEXT), **ADMIN}, (), **AS_ADMIN
+        )
+    },
 }
 
 

@@ -7,15 +7,18 @@ alternating rounds (ceiling, service, ceiling, ...), and function-level ratios.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.servers import Gunicorn
+from tests.servers import ROOT, Gunicorn
 
 from . import functions, load
 from .seed import seed
@@ -52,12 +55,22 @@ def _measured(server: Gunicorn, lua: str, args: list[str], opts) -> dict:
 
 
 def _alternate(ceiling: Gunicorn, service: Gunicorn, lua: str, args: list[str], opts) -> dict:
+    """Alternate ceiling and service runs; return the service's medians and ratios."""
+    return _alternating(ceiling, [(service, lua, args)], opts)[0]
+
+
+def _alternating(ceiling: Gunicorn, services: list[tuple], opts) -> list[dict]:
+    """Alternate the ceiling and each (server, script, args), round after round: a row each."""
     bare = load.script("fixed", PATH="/")
-    pairs = []
+    runs: list[list] = [[] for _ in services]
     for _ in range(opts.rounds):
         c = _measured(ceiling, bare, [], opts)
-        s = _measured(service, lua, args, opts)
-        pairs.append((c, s))
+        for found, (server, lua, args) in zip(runs, services, strict=True):
+            found.append((c, _measured(server, lua, args, opts)))
+    return [_row(pairs) for pairs in runs]
+
+
+def _row(pairs: list[tuple[dict, dict]]) -> dict:
     svc = [s for _, s in pairs]
     return {
         "cpu_us": _median(svc, "cpu_us"),
@@ -72,11 +85,26 @@ def _alternate(ceiling: Gunicorn, service: Gunicorn, lua: str, args: list[str], 
     }
 
 
-def http_table(work: Path, opts) -> None:
-    seeded = seed(work / "prompts.db", opts.prompts)
-    ids_file = work / "ids.txt"
+def _seeded(root: Path, db: Path, count: int) -> dict:
+    """Seed `db` with the code of the checkout at `root`; return its ids and chain tip."""
+    code = (
+        "import json, sys; from pathlib import Path; from bench.seed import seed; "
+        "found = seed(Path(sys.argv[1]), int(sys.argv[2])); "
+        "print(json.dumps({'ids': found['ids'], 'chain_tip': found['chain_tip']}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(db), str(count)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def _scenarios(seeded: dict, ids_file: Path) -> list[tuple[str, str, list[str]]]:
     ids_file.write_text("\n".join(seeded["ids"]) + "\n")
-    scenarios = [
+    return [
         ("load JSON by id", load.script("random_id", SUFFIX=""), [str(ids_file)]),
         ("load raw", load.script("random_id", SUFFIX="/raw"), [str(ids_file)]),
         ("save", load.script("save"), []),
@@ -87,32 +115,49 @@ def http_table(work: Path, opts) -> None:
         ),
         ("editor page", load.script("fixed", PATH=f"/p/{seeded['ids'][0]}"), []),
     ]
+
+
+def http_table(work: Path, opts) -> None:
+    checkouts = [("", ROOT)] + ([(" (against)", Path(opts.against))] if opts.against else [])
     print(
         f"\nHTTP: wrk -t{opts.threads} -c{opts.connections} -d{opts.duration}s, "
         f"{opts.rounds} alternating rounds, {opts.prompts:,} prompts of ~2 KB, "
         f"gunicorn.conf.py (WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')})"
+        + (
+            f"; '(against)' rows: the checkout at {opts.against}, same rounds"
+            if opts.against
+            else ""
+        )
     )
     print(
-        f"{'scenario':<18}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'ceiling':>9}{'ratio':>7}"
+        f"{'scenario':<28}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'ceiling':>9}{'ratio':>7}"
         f"{'CPU µs':>8}{'ceil µs':>8}{'ratio':>7}  {'target (req/s ratio)':<22}errors"
     )
-    with (
-        Gunicorn(work / "bare.db", app="bench.bare:app") as ceiling,
-        Gunicorn(work / "prompts.db", STRUCKDOWN_SAVE_RATE_LIMIT=LIFTED_RATE_LIMIT) as service,
-    ):
-        for name, lua, args in scenarios:
+    with contextlib.ExitStack() as stack:
+        ceiling = stack.enter_context(Gunicorn(work / "bare.db", app="bench.bare:app"))
+        services = []
+        for n, (label, root) in enumerate(checkouts):
+            db = work / f"prompts-{n}.db"
+            scenarios = _scenarios(_seeded(root, db, opts.prompts), work / f"ids-{n}.txt")
+            server = Gunicorn(db, root=root, STRUCKDOWN_SAVE_RATE_LIMIT=LIFTED_RATE_LIMIT)
+            services.append((label, stack.enter_context(server), scenarios))
+        for index, (name, _, _) in enumerate(services[0][2]):
             if opts.scenario and name not in opts.scenario:
                 continue
-            row = _alternate(ceiling, service, lua, args, opts)
-            target = TARGETS.get(name)
-            met = target is not None and row["ratio"] >= target
-            verdict = "" if target is None else f"≥{target:.2f} {'met' if met else 'MISSED'}"
-            print(
-                f"{name:<18}{row['rps']:>8.0f}{row['p50']:>8.2f}{row['p99']:>8.2f}"
-                f"{row['ceiling']:>9.0f}{row['ratio']:>7.2f}{row['cpu_us']:>8.0f}"
-                f"{row['ceiling_cpu_us']:>8.0f}{row['cpu_ratio']:>7.2f}  {verdict:<22}"
-                f"{row['errors']}"
-            )
+            runs = [(server, *scenarios[index][1:]) for _, server, scenarios in services]
+            for (label, _, _), row in zip(services, _alternating(ceiling, runs, opts), strict=True):
+                _print_row(name + label, TARGETS.get(name), row)
+
+
+def _print_row(name: str, target: float | None, row: dict) -> None:
+    met = target is not None and row["ratio"] >= target
+    verdict = "" if target is None else f"≥{target:.2f} {'met' if met else 'MISSED'}"
+    print(
+        f"{name:<28}{row['rps']:>8.0f}{row['p50']:>8.2f}{row['p99']:>8.2f}"
+        f"{row['ceiling']:>9.0f}{row['ratio']:>7.2f}{row['cpu_us']:>8.0f}"
+        f"{row['ceiling_cpu_us']:>8.0f}{row['cpu_ratio']:>7.2f}  {verdict:<22}"
+        f"{row['errors']}"
+    )
 
 
 def large_table(work: Path, opts) -> None:
@@ -168,6 +213,12 @@ def main() -> None:
         help="also compare load by id at this many prompts (e.g. 1000000)",
     )
     parser.add_argument("--only", choices=["http", "functions", "large"], help="one table")
+    parser.add_argument(
+        "--against",
+        metavar="DIR",
+        help="also run the HTTP scenarios on another checkout (e.g. a git worktree of the "
+        "previous release), in the same alternating rounds: before/after in one run",
+    )
     parser.add_argument(
         "--scenario",
         action="append",

@@ -30,9 +30,10 @@ class Gunicorn:
         workers: int = 2,
         app: str = "api.wsgi:app",
         log_dir: Path | None = None,
+        root: Path = ROOT,
         **env: str,
     ):
-        self.app = app
+        self.app, self.root = app, root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -64,7 +65,7 @@ class Gunicorn:
                 f"127.0.0.1:{self.port}",
                 self.app,
             ],
-            cwd=ROOT,
+            cwd=self.root,
             env=self.env,
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,

@@ -87,6 +87,8 @@ def test_every_answer_of_every_route_matches_the_served_schemas(
     get("/api/stats", "/api/stats", 200, headers=admin_headers)
     get("/api/stats", "/api/stats", 401)
     get("/healthz", "/healthz", 200)
+    get("/metrics", "/metrics", 200, headers=admin_headers)
+    get("/metrics", "/metrics", 401)
     get("/api/openapi.json", "/api/openapi.json", 200)
 
     for token, status in (("wrong", 403), (child["delete_token"], 204), ("any", 410)):

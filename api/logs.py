@@ -1,0 +1,123 @@
+"""Logs as an event stream on stdout: one line per event, fields not prose, no capabilities.
+
+Every line is JSON (or, with STRUCKDOWN_LOG_FORMAT=text, one readable line with the
+same fields). Prompt ids, old flat-file ids, delete tokens and the admin token are
+capabilities: a line that would hold one has it replaced before it is written, so
+neither a request path nor an error message can leak one to a log service.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import re
+import threading
+from datetime import UTC, datetime
+
+import msgspec
+
+REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+# What a line must never carry: a UUID (prompt ids), 24 hex (old flat-file ids), and
+# 43-character url-safe base64 (delete tokens, 32 random bytes).
+_CAPABILITIES = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|(?<![0-9a-fA-F])[0-9a-fA-F]{24}(?![0-9a-fA-F])"
+    r"|(?<![\w-])[\w-]{43}(?![\w-])"
+)
+_secrets: list[str] = []  # exact strings to hide too: the admin token
+
+
+def redact(text: str) -> str:
+    """Return `text` with every capability replaced by a marker."""
+    for secret in _secrets:
+        text = text.replace(secret, "<secret>")
+    return _CAPABILITIES.sub("<id>", text)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def render(fields: dict, text: bool) -> str:
+    """One log line from its fields: JSON, or `time level key=value …` for people."""
+    if not text:
+        return msgspec.json.encode(fields).decode()
+    head = f"{fields.pop('time')} {fields.pop('level')}"
+    return head + "".join(f" {k}={v}" for k, v in fields.items() if v is not None)
+
+
+class LineFormatter(logging.Formatter):
+    """Formats any log record (gunicorn's, the app's) as one redacted line."""
+
+    text = False
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.exc_info:
+            # The exception, not its traceback: a traceback is many lines and can
+            # quote request data. The request id ties it to its request.
+            error = record.exc_info[1]
+            message += f" ({type(error).__name__}: {error})"
+        fields = {
+            "time": _now(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", None) or REQUEST_ID.get(),
+            "message": message,
+        }
+        return redact(render(fields, self.text))
+
+
+class TextFormatter(LineFormatter):
+    """The same fields as LineFormatter, as one line for people (local use)."""
+
+    text = True
+
+
+_write_lock = threading.Lock()
+
+
+def write_line(line: str) -> None:
+    """Write one line to stdout (fd 1, what dokku collects) in one write: lines never mix."""
+    data = (line + "\n").encode()
+    with _write_lock:
+        os.write(STDOUT, data)
+
+
+STDOUT = 1
+
+
+class LineHandler(logging.Handler):
+    """A logging handler that writes each formatted record with write_line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            write_line(self.format(record))
+        except Exception:  # a log line must never break a request
+            self.handleError(record)
+
+
+class AccessLog:
+    """Writes one line per request: the hot path skips `logging` and its record objects."""
+
+    def __init__(self, text: bool = False):
+        self.text = text
+
+    def write(self, **fields) -> None:
+        write_line(redact(render({"time": _now(), "level": "info", **fields}, self.text)))
+
+
+def configure(log_format: str, admin_token: str | None = None) -> None:
+    """Send the app's and gunicorn's log records to stdout through the line formatter."""
+    if admin_token and admin_token not in _secrets:
+        _secrets.append(admin_token)
+    handler = LineHandler()
+    handler.setFormatter(TextFormatter() if log_format == "text" else LineFormatter())
+    for name in ("prompt_store", "gunicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.propagate = False
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)

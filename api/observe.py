@@ -1,0 +1,57 @@
+"""Every request's request id, its one log line and its counts, in one middleware."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+
+import falcon
+
+from .logs import REQUEST_ID, AccessLog
+from .metrics import RequestMetrics
+from .ratelimit import client_address, client_key
+
+# A request id a client or proxy sent is kept if it is a short token of safe characters.
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+class Observer:
+    """Give each request an id, then log one line and count it when it is answered."""
+
+    def __init__(self, access_log: AccessLog, metrics: RequestMetrics, trusted_proxies: int):
+        self.access_log, self.metrics, self.trusted_proxies = access_log, metrics, trusted_proxies
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        given = req.get_header("X-Request-ID")
+        request_id = given if given and _SAFE_ID.fullmatch(given) else secrets.token_hex(8)
+        req.context.request_id = request_id
+        req.context.started = time.perf_counter()
+        REQUEST_ID.set(request_id)
+        resp.set_header("X-Request-ID", request_id)
+
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        seconds = time.perf_counter() - req.context.started
+        # The route, never the path: a path holds the prompt id, which is a capability.
+        route = req.uri_template or "(no route)"
+        status = resp.status_code
+        self.metrics.count(route, req.method, status, seconds)
+        self.access_log.write(
+            request_id=req.context.request_id,
+            method=req.method,
+            route=route,
+            status=status,
+            duration_ms=round(seconds * 1000, 2),
+            bytes=_length(resp),
+            client=client_key(client_address(req, self.trusted_proxies)),
+        )
+        REQUEST_ID.set(None)
+
+
+def _length(resp: falcon.Response) -> int:
+    """Bytes of the body as it will be sent (rendered once; Falcon reuses it)."""
+    length = resp.get_header("Content-Length")
+    if length is not None:
+        return int(length)
+    body = resp.render_body()
+    return len(body) if body else 0
