@@ -118,16 +118,12 @@ def _scenarios(seeded: dict, ids_file: Path) -> list[tuple[str, str, list[str]]]
 
 
 def http_table(work: Path, opts) -> None:
-    checkouts = [("", ROOT)] + ([(" (against)", Path(opts.against))] if opts.against else [])
+    checkouts = [("", ROOT)] + [(f" [{Path(d).name}]", Path(d)) for d in opts.against or ()]
     print(
         f"\nHTTP: wrk -t{opts.threads} -c{opts.connections} -d{opts.duration}s, "
         f"{opts.rounds} alternating rounds, {opts.prompts:,} prompts of ~2 KB, "
         f"gunicorn.conf.py (WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')})"
-        + (
-            f"; '(against)' rows: the checkout at {opts.against}, same rounds"
-            if opts.against
-            else ""
-        )
+        + "".join(f"; [{Path(d).name}]: the checkout at {d}" for d in opts.against or ())
     )
     print(
         f"{'scenario':<28}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'ceiling':>9}{'ratio':>7}"
@@ -216,8 +212,10 @@ def main() -> None:
     parser.add_argument(
         "--against",
         metavar="DIR",
+        action="append",
         help="also run the HTTP scenarios on another checkout (e.g. a git worktree of the "
-        "previous release), in the same alternating rounds: before/after in one run",
+        "previous release), in the same alternating rounds: before/after in one run "
+        "(repeatable)",
     )
     parser.add_argument(
         "--scenario",
