@@ -8,12 +8,13 @@ import time
 
 import falcon
 
-from .logs import REQUEST_ID, AccessLog
+from .logs import REQUEST_ID, AccessLog, redact
 from .metrics import RequestMetrics
 from .ratelimit import client_address, client_key
 
 # A request id a client or proxy sent is kept if it is a short token of safe characters.
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class Observer:
@@ -24,7 +25,10 @@ class Observer:
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         given = req.get_header("X-Request-ID")
-        request_id = given if given and _SAFE_ID.fullmatch(given) else secrets.token_hex(8)
+        if given and _SAFE_ID.fullmatch(given) and redact(given) == given:
+            request_id = given  # safe characters, and not shaped like an id or a token
+        else:
+            request_id = secrets.token_hex(8)
         req.context.request_id = request_id
         req.context.started = time.perf_counter()
         REQUEST_ID.set(request_id)
@@ -35,10 +39,11 @@ class Observer:
         # The route, never the path: a path holds the prompt id, which is a capability.
         route = req.uri_template or "(no route)"
         status = resp.status_code
-        self.metrics.count(route, req.method, status, seconds)
+        method = req.method if req.method in METHODS else "OTHER"  # a client's own word
+        self.metrics.count(route, method, status, seconds)
         self.access_log.write(
             request_id=req.context.request_id,
-            method=req.method,
+            method=method,
             route=route,
             status=status,
             duration_ms=round(seconds * 1000, 2),

@@ -43,6 +43,8 @@ def test_each_request_gets_one_line_naming_its_route_not_its_path(client, save, 
         ("bad id", False),
         ("<script>", False),
         ("", False),
+        (UNKNOWN, False),  # shaped like a prompt id: never written to a log
+        ("0123456789abcdef01234567", False),
     ],
 )
 def test_a_safe_incoming_request_id_is_kept_and_echoed(client, capfd, given, kept):
@@ -135,3 +137,12 @@ def test_metrics_count_requests_saves_refusals_deletes_and_the_store(client, sav
     assert grew("prompt_store_http_request_duration_seconds_count", route="/api/prompts") == 3
     assert _count(after, "prompt_store_prompts") == 1  # the tombstone stays a row
     assert _count(after, "prompt_store_database_bytes") > 0
+
+
+def test_an_unknown_method_is_logged_and_counted_as_other(client, capfd, admin_headers):
+    resp = client.request("/healthz", method="BREW", expect_errors=True)
+    assert resp.status_int == 405
+    line = _lines(capfd)[-1]
+    assert line["method"] == "OTHER"  # a client's own word never becomes a label or a field
+    metrics = client.get("/metrics", headers=admin_headers).text
+    assert 'method="BREW"' not in metrics and 'method="OTHER"' in metrics
