@@ -139,6 +139,7 @@ def test_metrics_count_requests_saves_refusals_deletes_and_the_store(client, sav
     assert _count(after, "prompt_store_database_bytes") > 0
 
 
+@pytest.mark.filterwarnings("ignore:Unknown REQUEST_METHOD")  # WebTest's lint: on purpose
 def test_an_unknown_method_is_logged_and_counted_as_other(client, capfd, admin_headers):
     resp = client.request("/healthz", method="BREW", expect_errors=True)
     assert resp.status_int == 400 and resp.json["title"]  # Falcon: not an HTTP method
