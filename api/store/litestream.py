@@ -23,7 +23,8 @@ from pathlib import Path
 from ..config import Replica
 from .errors import StoreError
 
-TIMEOUT = 120  # seconds a one-off command (list, restore) may take
+LIST_TIMEOUT = 60  # seconds a listing of the replica may take (an unreachable one retries)
+RESTORE_TIMEOUT = 3600  # seconds a restore may take (a large database downloads for a while)
 PAUSE_TIMEOUT = 30  # seconds the replicator may take to sync and let go of the file
 
 
@@ -93,6 +94,7 @@ class Litestream:
 
     def write_config(self) -> Path:
         """Write the YAML beside the database (0600), for the replicator and for reading."""
+        self.db_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = self.config_path.with_name(f".{self.config_path.name}.{os.getpid()}.partial")
         fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
         with os.fdopen(fd, "w") as out:
@@ -127,7 +129,7 @@ class Litestream:
 
     # -- one-off commands ------------------------------------------------------------
 
-    def run(self, *args: str) -> str:
+    def run(self, *args: str, timeout: float = LIST_TIMEOUT) -> str:
         """Run `litestream ARGS -config ... DB`; return stdout, or raise ReplicaError."""
         self.write_config()
         command = [self.executable(), *args, "-no-expand-env", "-config", str(self.config_path)]
@@ -137,11 +139,13 @@ class Litestream:
                 env=self.environment(),
                 capture_output=True,
                 text=True,
-                timeout=TIMEOUT,
+                timeout=timeout,
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            raise ReplicaError(f"litestream {args[0]} took over {TIMEOUT} s") from None
+            raise ReplicaError(
+                f"litestream {args[0]} took over {timeout:.0f} s: is the replica reachable?"
+            ) from None
         if done.returncode != 0:
             lines = (done.stderr.strip() or done.stdout.strip() or "no message").splitlines()
             raise ReplicaError(f"litestream {args[0]} failed: {self.redact(lines[-1])}")
@@ -156,7 +160,7 @@ class Litestream:
         args = ["restore", "-o", str(target)]
         if timestamp:
             args += ["-timestamp", timestamp]
-        self.run(*args)
+        self.run(*args, timeout=RESTORE_TIMEOUT)
 
     def redact(self, text: str) -> str:
         """Hide the credentials in a message from Litestream or the S3 server."""
