@@ -12,10 +12,8 @@ import subprocess
 import sys
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 import uuid
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from tests.servers import ROOT, free_port
@@ -24,7 +22,6 @@ BIN = Path(sys.executable).parent
 # Distinctive fake credentials: tests search every log line for them.
 ACCESS_KEY = "AKIATESTREPLICA7Q2Z"
 SECRET_KEY = "replica-secret-9f8e7d6c5b4a3210zyxw"
-S3_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 
 def base_environment(home: Path) -> dict[str, str]:
@@ -73,25 +70,25 @@ class MotoS3:
         ).read()
         return name
 
-    def keys(self, bucket: str) -> list[str]:
-        found, token = [], None
-        while True:
-            query = "list-type=2" + (f"&continuation-token={token}" if token else "")
-            with urllib.request.urlopen(f"{self.endpoint}/{bucket}?{query}", timeout=10) as r:
-                tree = ET.fromstring(r.read())
-            found += [k.text for k in tree.iter(f"{S3_NS}Key")]
-            more = tree.find(f"{S3_NS}NextContinuationToken")
-            if more is None:
-                return found
-            token = urllib.parse.quote(more.text)
+    def client(self):
+        """A boto3 client of this server (signed requests: moto refuses anonymous reads)."""
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+            region_name="us-east-1",
+            verify=False,  # plain HTTP on 127.0.0.1; and never this machine's AWS_CA_BUNDLE
+        )
 
     def objects(self, bucket: str) -> dict[str, bytes]:
         """Every object of the bucket, its bytes by key."""
-        result = {}
-        for key in self.keys(bucket):
-            with urllib.request.urlopen(f"{self.endpoint}/{bucket}/{key}", timeout=30) as r:
-                result[key] = r.read()
-        return result
+        client = self.client()
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
+        return {key: client.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
 
 
 def replica_settings(s3: MotoS3, bucket: str, **extra: str) -> dict[str, str]:

@@ -172,10 +172,10 @@ class Litestream:
     # -- the running replicator, through its control socket --------------------------
 
     def running(self) -> bool:
-        """Say whether a replicator answers on the control socket."""
+        """Say whether a replicator answers on its control socket (within 5 s)."""
         try:
-            status, _ = self._call("GET", "/list")
-        except OSError:
+            status, _ = self._call("GET", "/list", timeout=5)
+        except OSError:  # no socket, nobody listening, or no answer within 5 s
             return False
         return status == 200
 
@@ -202,8 +202,10 @@ class Litestream:
             if status != 200:
                 raise ReplicaError(f"the replicator did not resume: {self.redact(answer)}")
 
-    def _call(self, method: str, path: str, body: dict | None = None) -> tuple[int, str]:
-        connection = _UnixHTTPConnection(str(self.socket_path), PAUSE_TIMEOUT + 5)
+    def _call(
+        self, method: str, path: str, body: dict | None = None, timeout: float = PAUSE_TIMEOUT + 5
+    ) -> tuple[int, str]:
+        connection = _UnixHTTPConnection(str(self.socket_path), timeout)
         try:
             payload = json.dumps(body) if body is not None else None
             connection.request(method, path, payload, {"Content-Type": "application/json"})
