@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tests.servers import Gunicorn
 
-from . import functions, load
+from . import functions, load, replica
 from .seed import seed
 
 TARGETS = {"load JSON by id": 0.70, "save": 0.40, "history of 100": 0.40}
@@ -107,12 +107,25 @@ def http_table(work: Path, opts) -> None:
             target = TARGETS.get(name)
             met = target is not None and row["ratio"] >= target
             verdict = "" if target is None else f"≥{target:.2f} {'met' if met else 'MISSED'}"
-            print(
-                f"{name:<18}{row['rps']:>8.0f}{row['p50']:>8.2f}{row['p99']:>8.2f}"
-                f"{row['ceiling']:>9.0f}{row['ratio']:>7.2f}{row['cpu_us']:>8.0f}"
-                f"{row['ceiling_cpu_us']:>8.0f}{row['cpu_ratio']:>7.2f}  {verdict:<22}"
-                f"{row['errors']}"
-            )
+            _print_row(name, row, verdict)
+        if opts.replica:
+            # The same save scenario against a replicated twin, in the same run.
+            twin = work / "replicated" / "prompts.db"
+            seed(twin, opts.prompts)
+            with replica.replicated_service(
+                work / "replicated", twin, STRUCKDOWN_SAVE_RATE_LIMIT=LIFTED_RATE_LIMIT
+            ) as replicated:
+                row = _alternate(ceiling, replicated, load.script("save"), [], opts)
+                _print_row("save, replicated", row, "")
+
+
+def _print_row(name: str, row: dict, verdict: str) -> None:
+    print(
+        f"{name:<18}{row['rps']:>8.0f}{row['p50']:>8.2f}{row['p99']:>8.2f}"
+        f"{row['ceiling']:>9.0f}{row['ratio']:>7.2f}{row['cpu_us']:>8.0f}"
+        f"{row['ceiling_cpu_us']:>8.0f}{row['cpu_ratio']:>7.2f}  {verdict:<22}"
+        f"{row['errors']}"
+    )
 
 
 def large_table(work: Path, opts) -> None:
@@ -172,6 +185,11 @@ def main() -> None:
         "--scenario",
         action="append",
         help="only this HTTP scenario (repeatable), e.g. --scenario save",
+    )
+    parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="also run the save scenario with the replicator shipping to a local S3 (moto)",
     )
     opts = parser.parse_args()
     if opts.only in (None, "http", "large") and not load.wrk_available():
