@@ -66,7 +66,7 @@ def restore_time(count: int) -> None:
             s3.stop()
 
 
-def loss_window(runs: int, load_seconds: float = 5.0) -> None:
+def loss_window(runs: int, load_seconds: float = 8.0) -> None:
     """SIGKILL a replicating host under load `runs` times; count what each window lost."""
     from collections import Counter
 
@@ -105,11 +105,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.replica", description=__doc__)
     parser.add_argument("what", choices=["restore", "loss"])
     parser.add_argument("count", type=int, nargs="?", help="prompts (restore) or kills (loss)")
+    parser.add_argument("--seconds", type=float, default=8.0, help="loss: seconds of load a run")
     opts = parser.parse_args()
     if opts.what == "restore":
         restore_time(opts.count or 100_000)
     else:
-        loss_window(opts.count or 5)
+        loss_window(opts.count or 5, opts.seconds)
 
 
 if __name__ == "__main__":
