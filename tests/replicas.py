@@ -88,7 +88,13 @@ class MotoS3:
         client = self.client()
         pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
         keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
-        return {key: client.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
+        found = {}
+        for key in keys:
+            try:
+                found[key] = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+            except client.exceptions.NoSuchKey:  # deleted by retention since the listing
+                pass
+        return found
 
 
 def replica_settings(s3: MotoS3, bucket: str, **extra: str) -> dict[str, str]:
