@@ -76,6 +76,7 @@ class Config:
     cache_max_age: int = 60
     prompt_cache_dir: Path = field(default_factory=lambda: Path(DEFAULT_CACHE_DIR).expanduser())
     log_format: str = "json"
+    replica: Replica | None = None  # off-host replication of the SQLite file (Litestream)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -97,4 +98,64 @@ class Config:
                 env.get("STRUCKDOWN_PROMPT_CACHE_DIR") or DEFAULT_CACHE_DIR
             ).expanduser(),
             log_format=_choice(env, "STRUCKDOWN_LOG_FORMAT", ("json", "text")),
+            replica=Replica.from_env(env),
+        )
+
+
+# -- Off-host replication (STRUCKDOWN_REPLICA_*): read here, used by api/store/litestream.py --
+
+DEFAULT_REPLICA_RETENTION = "72h"
+DEFAULT_REPLICA_SYNC_INTERVAL = "1s"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
+_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(env: Mapping[str, str], name: str, default: str) -> float:
+    raw = env.get(name, "").strip() or default
+    match = _DURATION.match(raw)
+    if not match or float(match.group(1)) <= 0:
+        raise ConfigError(f"{name}={raw!r}: use a duration such as 500ms, 10s, 30m, 72h or 7d")
+    return float(match.group(1)) * _SECONDS[match.group(2)]
+
+
+@dataclass(frozen=True)
+class Replica:
+    """Where and how often the SQLite file is copied off the host; credentials never printed."""
+
+    url: str  # s3://bucket/path
+    endpoint: str | None = None  # an S3-compatible store (R2, B2, MinIO); path-style addressing
+    region: str = "us-east-1"
+    retention: float = 72 * 3600.0  # seconds the replica keeps history (and purged text)
+    sync_interval: float = 1.0  # seconds between uploads: the loss window on a lost host
+    access_key_id: str | None = field(default=None, repr=False)
+    secret_access_key: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Replica | None:
+        """Read STRUCKDOWN_REPLICA_* and the standard AWS_* credentials; None when unset."""
+        url = env.get("STRUCKDOWN_REPLICA_URL", "").strip()
+        if not url:
+            return None
+        bucket, _, path = url.removeprefix("s3://").partition("/")
+        if not url.startswith("s3://") or not bucket or "@" in url or "?" in url:
+            raise ConfigError(
+                "STRUCKDOWN_REPLICA_URL must look like s3://bucket/path, without credentials "
+                "or options (the endpoint has STRUCKDOWN_REPLICA_ENDPOINT)"
+            )
+        endpoint = env.get("STRUCKDOWN_REPLICA_ENDPOINT", "").strip().rstrip("/") or None
+        if endpoint and (not re.match(r"^https?://[^/@\s]+$", endpoint)):
+            raise ConfigError(
+                "STRUCKDOWN_REPLICA_ENDPOINT must be http(s)://host[:port], without credentials "
+                "or a path"
+            )
+        return cls(
+            url=url.rstrip("/"),
+            endpoint=endpoint,
+            region=env.get("AWS_DEFAULT_REGION", "").strip() or "us-east-1",
+            retention=_duration(env, "STRUCKDOWN_REPLICA_RETENTION", DEFAULT_REPLICA_RETENTION),
+            sync_interval=_duration(
+                env, "STRUCKDOWN_REPLICA_SYNC_INTERVAL", DEFAULT_REPLICA_SYNC_INTERVAL
+            ),
+            access_key_id=env.get("AWS_ACCESS_KEY_ID") or None,
+            secret_access_key=env.get("AWS_SECRET_ACCESS_KEY") or None,
         )

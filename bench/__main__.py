@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tests.servers import ROOT, Gunicorn
 
-from . import functions, load
+from . import functions, load, replica
 from .seed import seed
 
 TARGETS = {"load JSON by id": 0.70, "save": 0.40, "history of 100": 0.40}
@@ -52,11 +52,6 @@ def _measured(server: Gunicorn, lua: str, args: list[str], opts) -> dict:
     row = load.run_wrk(server.url, lua, args, opts.duration, opts.connections, opts.threads)
     spent = load.server_cpu_seconds(server.process.pid) - before
     return dict(row, cpu_us=spent / max(1, row["requests"]) * 1e6)
-
-
-def _alternate(ceiling: Gunicorn, service: Gunicorn, lua: str, args: list[str], opts) -> dict:
-    """Alternate ceiling and service runs; return the service's medians and ratios."""
-    return _alternating(ceiling, [(service, lua, args)], opts)[0]
 
 
 def _alternating(ceiling: Gunicorn, services: list[tuple], opts) -> list[dict]:
@@ -143,6 +138,18 @@ def http_table(work: Path, opts) -> None:
             runs = [(server, *scenarios[index][1:]) for _, server, scenarios in services]
             for (label, _, _), row in zip(services, _alternating(ceiling, runs, opts), strict=True):
                 _print_row(name + label, TARGETS.get(name), row)
+        if opts.replica:
+            # Saves with and without a replicated twin, in the same alternating rounds.
+            twin = work / "replicated" / "prompts.db"
+            seed(twin, opts.prompts)
+            with replica.replicated_service(
+                work / "replicated", twin, STRUCKDOWN_SAVE_RATE_LIMIT=LIFTED_RATE_LIMIT
+            ) as replicated:
+                save = load.script("save")
+                runs = [(services[0][1], save, []), (replicated, save, [])]
+                plain, copied = _alternating(ceiling, runs, opts)
+                _print_row("save", TARGETS["save"], plain)
+                _print_row("save, replicated", None, copied)
 
 
 def _print_row(name: str, target: float | None, row: dict) -> None:
@@ -221,6 +228,11 @@ def main() -> None:
         "--scenario",
         action="append",
         help="only this HTTP scenario (repeatable), e.g. --scenario save",
+    )
+    parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="also run the save scenario with the replicator shipping to a local S3 (moto)",
     )
     opts = parser.parse_args()
     if opts.only in (None, "http", "large") and not load.wrk_available():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -73,28 +74,60 @@ def _advance(bar):
 
 
 @click.command()
-@click.argument("backup_file", metavar="BACKUP", type=click.Path(exists=True, dir_okay=False))
+@click.argument(
+    "backup_file", metavar="[BACKUP]", required=False, type=click.Path(exists=True, dir_okay=False)
+)
+@click.option(
+    "--from-replica",
+    is_flag=True,
+    help="Restore from the off-host replica (STRUCKDOWN_REPLICA_URL) instead of a file. "
+    "Example: --from-replica",
+)
+@click.option(
+    "--timestamp",
+    metavar="ISO",
+    help="With --from-replica: the database as it was at this time (UTC unless an offset "
+    "is given). Example: --timestamp 2026-01-01T03:15:00Z",
+)
 @click.option(
     "--yes",
     is_flag=True,
     help="Really restore; without it, only verify and say what would happen. Example: --yes",
 )
 @pass_store
-def restore(store: Store, backup_file: str, yes: bool) -> None:
-    """Verify BACKUP (a .db or .db.gz from `backup`), then restore it into the live database.
+def restore(
+    store: Store, backup_file: str | None, from_replica: bool, timestamp: str | None, yes: bool
+) -> None:
+    """Verify BACKUP (a .db or .db.gz from `backup`), or the replica, then restore it.
 
-    The live database is untouched unless BACKUP opens as SQLite, passes
+    The live database is untouched unless the copy opens as SQLite, passes
     integrity_check and has this app's schema. A safety copy of the live
     database is taken first (pre-restore-<time>.db in the backups directory).
     Running web workers keep serving. Prompts removed with `purge` stay removed.
+
+    --from-replica restores the replica's newest state, or with --timestamp its
+    state at that time (point in time), through the same checks.
 
     On PostgreSQL the database's own tooling restores (pg_restore); this
     command says how, and which prompts to purge again afterwards.
 
     Example: prompt-store restore /app/.struckdown/backups/prompts-20260101T031500Z.db --yes
     """
-    source = Path(backup_file)
-    done = store.backups.restore(source, apply=yes, safety_dir=store.backup_dir)
+    if from_replica == (backup_file is not None):
+        raise click.UsageError("give either BACKUP or --from-replica.")
+    if timestamp and not from_replica:
+        raise click.UsageError("--timestamp goes with --from-replica.")
+    if from_replica:
+        if store.replication is None:
+            raise click.ClickException(
+                "no replica is configured: set STRUCKDOWN_REPLICA_URL (README: Replication)."
+            )
+        at = _utc(timestamp) if timestamp else None
+        source = f"the replica {store.replication.url}" + (f" at {at}" if at else "")
+        done = store.replication.restore_into_live(at, apply=yes, safety_dir=store.backup_dir)
+    else:
+        source = backup_file
+        done = store.backups.restore(Path(backup_file), apply=yes, safety_dir=store.backup_dir)
     found = done.found
     click.echo(
         f"{source}: {found['prompts']} prompts, newest saved {found['newest'] or '-'}, "
@@ -112,3 +145,16 @@ def restore(store: Store, backup_file: str, yes: bool) -> None:
     click.echo(f"Restored {found['prompts']} prompts from {source} into {store.label}.")
     if done.purged_again:
         click.echo(f"Removed again (purged after that backup): {', '.join(done.purged_again)}")
+
+
+def _utc(value: str) -> str:
+    """An ISO 8601 time as Litestream reads it: RFC 3339 in UTC."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 time, e.g. 2026-01-01T03:15:00Z",
+            param_hint="--timestamp",
+        ) from None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

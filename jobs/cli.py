@@ -13,7 +13,7 @@ import peewee
 from api.config import Config, ConfigError
 from api.store import SCHEMA_VERSION, SchemaTooNew, Store, StoreError
 
-from . import backups, flatfiles, purge, reports, transfer
+from . import backups, flatfiles, purge, replica, reports, transfer
 from .common import pass_store
 
 
@@ -77,21 +77,43 @@ def main(ctx: click.Context, db: Path | None) -> None:
 def init_db(store: Store) -> None:
     """Create the schema, or migrate it to this release's version.
 
-    Safe to run on every deploy (the Procfile's release phase does).
+    Safe to run on every deploy (the Procfile's release phase does). With a
+    replica configured and no database file on the volume (a new host), the
+    replica's copy is restored first; an existing file is never overwritten.
 
     Example: prompt-store init-db
     """
+    fresh = store.replication.restore_fresh_volume() if store.replication else None
     try:
         found = store.migrate()
     except SchemaTooNew as error:
         raise click.ClickException(str(error)) from None
-    if found == SCHEMA_VERSION:
+    if fresh is not None:
+        click.echo(_fresh_volume(store, fresh, found))
+    elif found == SCHEMA_VERSION:
         click.echo(f"{store.label}: schema is up to date (version {found}).")
     else:
         click.echo(f"{store.label}: schema migrated from version {found} to {SCHEMA_VERSION}.")
 
 
+def _fresh_volume(store: Store, fresh, found: int) -> str:
+    """One line: what init-db did on a volume that had no database file."""
+    schema = f"schema at version {SCHEMA_VERSION}" + (
+        f" (migrated from {found})" if found not in (0, SCHEMA_VERSION) else ""
+    )
+    url = store.replication.url
+    if not fresh.restored:
+        return f"{store.label}: new database, the replica {url} is empty; {schema}."
+    held = fresh.found
+    return (
+        f"{store.label}: restored from the replica {url} in {fresh.seconds:.1f} s "
+        f"({held['prompts']} prompts, newest saved {held['newest'] or '-'}); {schema}."
+    )
+
+
 for command in (
+    replica.replicate,
+    replica.replica,
     reports.stats,
     reports.check,
     backups.backup,

@@ -25,7 +25,8 @@ def purge(store: Store, prompt_ids: tuple[str, ...], yes: bool) -> None:
     pages are written, then the WAL is truncated); the API answers 410 Gone and
     history shows the tombstone, so descendants still resolve. Descendants keep
     their own text: purge them too if they hold the same thing. Backups taken
-    before keep it until deleted.
+    before keep it until deleted, and the off-host replica until its retention
+    window (STRUCKDOWN_REPLICA_RETENTION) has passed.
 
     Example: prompt-store purge 3f0c2a9e-8d1b-4c7e-9a55-2b6f0e1d4c33 --yes
     """
@@ -43,6 +44,21 @@ def purge(store: Store, prompt_ids: tuple[str, ...], yes: bool) -> None:
             f"{len(older)} backup(s) in {directory} predate this and still hold the text; "
             "delete them to remove it there too (older ones also age out with --keep)."
         )
+    if store.replication is not None:
+        retention = store.replication.settings.retention
+        click.echo(
+            f"The replica {store.replication.url} keeps the text in its history, which a "
+            f"purge cannot reach: it leaves the replica once the retention window has passed "
+            f"(STRUCKDOWN_REPLICA_RETENTION={_duration(retention)}; within "
+            f"{_duration(retention * 1.5)} of now)."
+        )
+
+
+def _duration(seconds: float) -> str:
+    for unit, length in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= length and seconds % length == 0:
+            return f"{seconds // length:.0f}{unit}"
+    return f"{seconds:g}s"
 
 
 def _describe(store: Store, prompt_id: str) -> str:

@@ -8,8 +8,10 @@ import click
 
 from api.store import Store
 from api.store.backup_files import backup_time, list_backups
+from api.store.litestream import ReplicaError
 
 from .common import echo_json, pass_store, progress, size
+from .replica import describe
 
 JSON_HELP = "Print one line of JSON for scripts instead of the table. Example: --json"
 SHOWN = 20  # problems listed per kind; the count says how many more
@@ -19,7 +21,7 @@ SHOWN = 20  # problems listed per kind; the count says how many more
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @pass_store
 def stats(store: Store, as_json: bool) -> None:
-    """Show counts, lineage depth, recent saves, sizes and the newest backup.
+    """Show counts, lineage depth, recent saves, sizes, the newest backup and the replica.
 
     Example: prompt-store stats --json
     """
@@ -35,6 +37,7 @@ def stats(store: Store, as_json: bool) -> None:
         if found
         else None
     )
+    data["replica"] = _replica(store)
     if as_json:
         echo_json(data)
         return
@@ -58,8 +61,25 @@ def stats(store: Store, as_json: bool) -> None:
             else f"none in {store.backup_dir}",
         ),
     ]
+    replica = data["replica"]
+    if not replica["configured"]:
+        rows.append(("replica", "not configured (STRUCKDOWN_REPLICA_URL is unset)"))
+    elif "error" in replica:
+        rows.append(("replica", f"{replica['url']}: {replica['error']}"))
+    else:
+        rows += describe(replica)
     for name, value in rows:
         click.echo(f"{name:<16} {value}")
+
+
+def _replica(store: Store) -> dict:
+    """The replica's state for stats; an unreadable replica is reported, not raised."""
+    if store.replication is None:
+        return {"configured": False}
+    try:
+        return store.replication.status()
+    except ReplicaError as error:
+        return {"configured": True, "url": store.replication.url, "error": str(error)}
 
 
 def _age(seconds: int) -> str:
@@ -74,12 +94,17 @@ def _age(seconds: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @pass_store
 def check(store: Store, as_json: bool) -> None:
-    """Check integrity, foreign keys, parent cycles and every sha256; exit 1 on a problem.
+    """Check integrity, foreign keys, cycles, every sha256 and the replica; exit 1 on a problem.
+
+    The replica (when configured) is a problem when it cannot be read, when no
+    replicator is running, or when it lags over a minute.
 
     Example: prompt-store check
     """
     with progress(store.prompts.count(), "Checking sha256") as bar:
         problems = store.maintenance.check(progress=bar.update)
+    if store.replication is not None:
+        problems["replica"] = store.replication.problems()
     count = sum(len(found) for found in problems.values())
     if as_json:
         echo_json({"ok": not count, "problems": problems})

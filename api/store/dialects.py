@@ -102,6 +102,10 @@ class Dialect:
     def forget_after_fork(self) -> None:
         """In a forked child: drop what must not be shared with the parent."""
 
+    def replication(self, database, backups):
+        """Return the off-host replication of this database, or None when none is configured."""
+        return None
+
 
 def dialect_for(config: Config) -> Dialect:
     """Choose the dialect `config` names: DATABASE_URL's, else SQLite at db_path."""
@@ -110,10 +114,11 @@ def dialect_for(config: Config) -> Dialect:
 
     url = config.database_url
     if url and url.split(":", 1)[0] in ("postgres", "postgresql"):
-        return PostgresDialect(url)
+        return PostgresDialect(url, replica=config.replica)
     if url and not url.startswith("sqlite:///"):
         raise ConfigError(
             "DATABASE_URL must be postgres://user:password@host:port/name "
             "or sqlite:///path/to/prompts.db"
         )
-    return SqliteDialect(Path(url[len("sqlite:///") :]) if url else config.db_path)
+    path = Path(url[len("sqlite:///") :]) if url else config.db_path
+    return SqliteDialect(path, replica=config.replica)

@@ -94,7 +94,13 @@ class PostgresDialect(Dialect):
         "(the server's WAL may, until it is recycled)"
     )
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, replica=None):
+        if replica is not None:
+            raise ConfigError(
+                "STRUCKDOWN_REPLICA_URL replicates the SQLite file, so it cannot be used with "
+                "DATABASE_URL: PostgreSQL has its own backups and WAL archiving (README: "
+                "Scaling out)."
+            )
         try:
             import psycopg2  # noqa: F401 -- only to say clearly when the driver is missing
         except ImportError:

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import peewee
 
-from ..config import Config
+from ..config import Config, Replica
 from .dialects import Dialect
 from .errors import ScrubIncomplete
+from .litestream import Litestream
+from .replication import Replication
 from .sqlite_backups import SqliteBackups
 
 # Every connection gets these. WAL lets readers run beside the one writer;
@@ -57,8 +59,9 @@ class SqliteDialect(Dialect):
         "its pages were zeroed and the WAL truncated, so no copy remains in the database files"
     )
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, replica: Replica | None = None):
         self.path = Path(path)
+        self.litestream = Litestream(replica, self.path) if replica else None
         self._forget_gate()
 
     def open(self) -> peewee.Database:
@@ -96,14 +99,19 @@ class SqliteDialect(Dialect):
     # process, so a thread lock comes first.
     @contextlib.contextmanager
     def write_transaction(self, db: peewee.Database) -> Iterator[None]:
+        with self._exclusive(), db.atomic():  # BEGIN IMMEDIATE: no lock upgrade races
+            yield
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold the write gate: no other writer of this app until the block ends."""
         with self._gate:
             if self._gate_fd is None:
                 self._gate_fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
                 self._gate_closer = weakref.finalize(self, os.close, self._gate_fd)
             fcntl.flock(self._gate_fd, fcntl.LOCK_EX)
             try:
-                with db.atomic():  # BEGIN IMMEDIATE: no lock upgrade races
-                    yield
+                yield
             finally:
                 fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
 
@@ -160,7 +168,14 @@ class SqliteDialect(Dialect):
         # trace; the WAL still has the old page images until this TRUNCATE checkpoint
         # copies the new ones home and empties it. No VACUUM: a takedown costs the pages
         # it touches, not a rewrite of the whole database under the write lock.
-        busy, _, _ = db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        # A running replicator (Litestream) keeps a read transaction open so that only it
+        # checkpoints, which makes this one busy: it is asked to sync and let go of the
+        # file around the checkpoint, while this app's writers wait at the gate, so no
+        # save lands in a WAL it has not read.
+        with self._exclusive():
+            paused = self.litestream.paused() if self.litestream else contextlib.nullcontext()
+            with paused:
+                busy, _, _ = db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy:
             raise ScrubIncomplete(
                 "readers kept the WAL busy, so it still holds old pages; run the command again"
@@ -168,6 +183,9 @@ class SqliteDialect(Dialect):
 
     def backups(self, database) -> SqliteBackups:
         return SqliteBackups(database, self.path)
+
+    def replication(self, database, backups) -> Replication | None:
+        return Replication(database, self.litestream, backups) if self.litestream else None
 
     def backup_dir(self, config: Config) -> Path:
         return self.path.parent / "backups"

@@ -35,6 +35,8 @@ class Store:
         self.rate_limits = RateLimits(self.database)
         self.maintenance = Maintenance(self.database, self.prompts)
         self.backups = self.dialect.backups(self.database)
+        # Off-host replication (SQLite with STRUCKDOWN_REPLICA_URL), else None.
+        self.replication = self.dialect.replication(self.database, self.backups)
 
     @property
     def label(self) -> str:

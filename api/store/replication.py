@@ -1,0 +1,161 @@
+"""Off-host replication of the SQLite store: its state, and restoring from it.
+
+`store.replication` exists when STRUCKDOWN_REPLICA_URL is set (SQLite only). The
+replicator process (`prompt-store replicate`) runs Litestream; this module answers
+the operator's questions about it and brings the replica back: by itself on a
+fresh volume (`init-db`), or into the live database (`restore --from-replica`),
+through the same verified path as a backup file.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import NamedTuple
+
+from .backup_files import partial_file, publish
+from .connection import Database
+from .errors import NotAPromptDatabase
+from .litestream import Litestream, ReplicaError
+from .sqlite_backups import Restore, SqliteBackups, verify_file
+
+# The oldest change the replica may not hold yet: saves and takedowns after a time.
+PENDING = (
+    "SELECT MIN(t) FROM (SELECT MIN(created_at) AS t FROM prompts WHERE created_at > ? "
+    "UNION ALL SELECT MIN(removed_at) AS t FROM prompts WHERE removed_at > ?) AS changes"
+)
+
+
+class FreshVolume(NamedTuple):
+    """What init-db found on a volume with no database file."""
+
+    restored: bool  # False: the replica was empty, a new database is made
+    found: dict | None  # the restored file's schema_version, prompts and newest save
+    seconds: float
+
+
+class Replication:
+    """The replica of one SQLite store: status, and restores from it."""
+
+    def __init__(self, database: Database, litestream: Litestream, backups: SqliteBackups):
+        self.database, self.litestream, self.backups = database, litestream, backups
+        self.settings = litestream.replica
+        self._pending = database.dialect.prepare(PENDING)
+
+    @property
+    def url(self) -> str:
+        """Where the replica is: the URL and endpoint, never a credential."""
+        at = f" at {self.settings.endpoint}" if self.settings.endpoint else ""
+        return f"{self.settings.url}{at}"
+
+    def status(self, now: datetime | None = None) -> dict:
+        """Return the replicator's and the replica's state, and how far the replica lags.
+
+        lag_seconds: how long the oldest save or takedown not yet in the replica has
+        waited (0 when it holds everything); the replica's newest object is stamped to
+        the second, so changes within that second count as held.
+        """
+        now = now or datetime.now(UTC)
+        files = self.litestream.files()
+        newest = max(files, key=lambda f: (f["timestamp"], int(f["max_txid"], 16)), default=None)
+        data = {
+            "configured": True,
+            "url": self.url,
+            "replicator_running": self.litestream.running(),
+            "replica_objects": len(files),
+            "replica_bytes": sum(f["size"] for f in files),
+            "replica_txid": max((int(f["max_txid"], 16) for f in files), default=0),
+            "replica_updated_at": newest["timestamp"] if newest else None,
+            "retention_seconds": self.settings.retention,
+            "sync_interval_seconds": self.settings.sync_interval,
+        }
+        since = _parse(newest["timestamp"]) + timedelta(seconds=1) if newest else None
+        oldest = self._oldest_change_after(since)
+        data["lag_seconds"] = round((now - oldest).total_seconds(), 3) if oldest else 0.0
+        return data
+
+    def problems(self) -> list[str]:
+        """Return what keeps the replica from holding every save within seconds."""
+        try:
+            state = self.status()
+        except ReplicaError as error:
+            return [f"{self.url}: {error}"]
+        found = []
+        if not state["replicator_running"]:
+            found.append(
+                "no replicator is running (`prompt-store replicate`, the Procfile's "
+                "replicator process): saves are not leaving the host"
+            )
+        allowed = max(60.0, 10 * self.settings.sync_interval)
+        if state["lag_seconds"] > allowed:
+            found.append(
+                f"the replica lags {state['lag_seconds']:.0f} s behind (over {allowed:.0f} s)"
+            )
+        return found
+
+    def _oldest_change_after(self, since: datetime | None) -> datetime | None:
+        stamp = (since or datetime(1970, 1, 1, tzinfo=UTC)).isoformat(timespec="microseconds")
+        (oldest,) = self.database.one(self._pending, (stamp, stamp))
+        return _parse(oldest) if oldest else None
+
+    # -- restores ----------------------------------------------------------------------
+
+    def restore_fresh_volume(self) -> FreshVolume | None:
+        """On a volume without the database file, put the replica's copy there first.
+
+        None when the file exists (it is never overwritten). Otherwise the replica
+        is listed: empty, nothing is written (init-db then creates a new database);
+        with data, it is restored to a hidden file, verified, made private and only
+        then renamed into place. A replica that cannot be read raises ReplicaError,
+        so a release never starts an empty database over a replica it could not see.
+        """
+        path = self.litestream.db_path
+        if path.exists():
+            return None
+        started = time.monotonic()
+        if not self.litestream.files():
+            return FreshVolume(False, None, time.monotonic() - started)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        found = self._restore_verified(path, None)
+        return FreshVolume(True, found, time.monotonic() - started)
+
+    def restore_into_live(self, timestamp: str | None, apply: bool, safety_dir: Path) -> Restore:
+        """Restore the replica (as it was at `timestamp`) into the live database, as a backup.
+
+        The replica's copy is verified like a backup file; with `apply`, a safety copy
+        of the live database is written first and tombstones of the live database are
+        applied again (SqliteBackups.restore).
+        """
+        safety_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        work = safety_dir / f"replica-{os.getpid()}.db"
+        try:
+            self._restore_verified(work, timestamp)
+            return self.backups.restore(work, apply, safety_dir)
+        finally:
+            for leftover in (work, Path(f"{work}-wal"), Path(f"{work}-shm")):
+                leftover.unlink(missing_ok=True)
+
+    def _restore_verified(self, final: Path, timestamp: str | None) -> dict:
+        """Restore into `final` through a hidden file, verified, 0600, renamed in one step."""
+        with partial_file(final, ".restore") as partial:
+            partial.unlink()  # Litestream refuses to write over a file
+            try:
+                self.litestream.restore(partial, timestamp)
+                os.chmod(partial, 0o600)
+                found = verify_file(partial)
+            except NotAPromptDatabase as error:
+                raise NotAPromptDatabase(
+                    f"the replica {self.url} cannot be restored: {error}"
+                ) from None
+            except FileNotFoundError:
+                raise ReplicaError(f"the replica {self.url} has nothing at that time") from None
+            publish(partial, final)
+        return found
+
+
+def _parse(stamp: str) -> datetime:
+    """Read an ISO 8601 time (Litestream's '...Z' or the store's '+00:00')."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

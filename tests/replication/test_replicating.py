@@ -1,0 +1,162 @@
+"""While replicating: one replicator per file, takedowns still scrub, status tells the lag."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import time
+
+import pytest
+
+from api.config import Config, ConfigError
+from api.store import Store
+from api.store.litestream import Litestream
+from tests.replicas import ACCESS_KEY, SECRET_KEY, wait_for
+
+pytestmark = pytest.mark.sqlite_only
+
+
+def test_settings_are_read_and_credentials_never_printed():
+    env = {
+        "STRUCKDOWN_REPLICA_URL": "s3://bucket/prompts",
+        "STRUCKDOWN_REPLICA_RETENTION": "7d",
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_CA_BUNDLE": "/nonexistent/ca.pem",
+    }
+    replica = Config.from_env(env).replica
+    assert replica.retention == 7 * 86400 and replica.sync_interval == 1.0
+    assert ACCESS_KEY not in repr(replica) and SECRET_KEY not in repr(replica)
+    litestream = Litestream(replica, "/data/prompts.db")
+    text = litestream.config_text()
+    assert ACCESS_KEY not in text and SECRET_KEY not in text
+    assert "retention: 604800s" in text and "sync-interval: 1s" in text
+    assert set(litestream.environment()) == {
+        "PATH",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    }
+    assert Config.from_env({}).replica is None
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("STRUCKDOWN_REPLICA_URL", "https://bucket/prompts"),
+        ("STRUCKDOWN_REPLICA_URL", "s3://key:secret@bucket/prompts"),
+        ("STRUCKDOWN_REPLICA_ENDPOINT", "http://key:secret@127.0.0.1:9000"),
+        ("STRUCKDOWN_REPLICA_RETENTION", "forever"),
+        ("STRUCKDOWN_REPLICA_SYNC_INTERVAL", "0s"),
+    ],
+)
+def test_bad_replica_settings_are_refused_with_a_sentence(name, value):
+    env = {"STRUCKDOWN_REPLICA_URL": "s3://bucket/prompts", name: value}
+    with pytest.raises(ConfigError, match=name):
+        Config.from_env(env)
+
+
+def test_postgresql_refuses_replica_settings_in_one_sentence():
+    config = Config.from_env(
+        {"DATABASE_URL": "postgres://u:p@127.0.0.1:1/prompts", "STRUCKDOWN_REPLICA_URL": "s3://b/p"}
+    )
+    with pytest.raises(ConfigError) as refused:
+        Store(config)
+    message = str(refused.value)
+    assert message.count(". ") == 0 and "PostgreSQL has its own" in message
+
+
+def test_a_second_replicator_waits_and_takes_over(volume):
+    volume.cli("init-db")
+    first = volume.replicator().start()
+    second = volume.replicator().start(wait=False)
+    wait_for(lambda: "waiting to take over" in second.text(), 20, "the second did not wait")
+    assert os.readlink(f"/proc/{first.process.pid}/exe").endswith("litestream")
+    assert not os.readlink(f"/proc/{second.process.pid}/exe").endswith("litestream")
+    first.stop()
+    wait_for(lambda: "replicating" in second.text(), 20, "the second did not take over")
+    wait_for(
+        lambda: os.readlink(f"/proc/{second.process.pid}/exe").endswith("litestream"), 20, "no"
+    )
+    store = volume.store()
+    prompt_id = store.prompts.save("replicated by the second")[0].id
+    wait_for(lambda: _status(volume)["lag_seconds"] == 0, 30, "the second does not replicate")
+    assert prompt_id
+
+
+def test_without_a_replica_the_replicator_idles_and_stops_cleanly(volume):
+    for name in list(volume.settings):
+        volume.settings.pop(name)
+    idle = volume.replicator().start(wait=False)
+    wait_for(lambda: "waiting idle" in idle.text(), 20, "no idle message")
+    assert idle.stop() == 0
+    assert not any(p.name.endswith("litestream.sock") for p in volume.db.parent.glob("*"))
+
+
+def _status(volume) -> dict:
+    return json.loads(volume.cli("replica", "status", "--json", check=False).stdout)
+
+
+def test_status_stats_and_check_tell_the_replication_state(volume):
+    volume.cli("init-db")
+    assert volume.cli("check", check=False).returncode == 1  # no replicator yet
+    replicator = volume.replicator().start()
+    store = volume.store()
+    store.prompts.save("counted")
+    state = wait_for(
+        lambda: (s := _status(volume))["lag_seconds"] == 0 and s["replica_txid"] and s, 30, "lag"
+    )
+    assert state["configured"] and state["replicator_running"]
+    assert state["url"].startswith("s3://") and state["retention_seconds"] == 72 * 3600
+    stats = json.loads(volume.cli("stats", "--json").stdout)
+    assert stats["replica"]["replicator_running"] is True
+    assert "replicator       running" in volume.cli("stats").stdout
+    assert "replica" in volume.cli("check").stdout
+    # The replicator stops while saves go on: the lag grows and check says so.
+    os.kill(replicator.process.pid, signal.SIGSTOP)
+    try:
+        time.sleep(1.5)  # past the second of its last upload (the replica's times are to the s)
+        store.prompts.save("waits for the replica")
+        time.sleep(3)
+        assert _status(volume)["lag_seconds"] >= 2
+    finally:
+        os.kill(replicator.process.pid, signal.SIGCONT)
+    replicator.stop()
+    stopped = volume.cli("replica", "status", check=False)
+    assert stopped.returncode == 1 and "no replicator is running" in stopped.stderr
+    logs = volume.logs()
+    assert ACCESS_KEY not in logs and SECRET_KEY not in logs
+
+
+def test_a_purge_while_replicating_scrubs_the_files_and_replication_goes_on(volume, s3, bucket):
+    volume.settings["STRUCKDOWN_REPLICA_RETENTION"] = "8s"
+    volume.cli("init-db")
+    volume.replicator().start()
+    store = volume.store()
+    # Random text: it cannot be compressed away, so finding it proves the search sees it.
+    secret = "takedown " + secrets.token_urlsafe(3000)
+    prompt_id = store.prompts.save(secret)[0].id
+    marker = secret.encode()[:200]
+
+    def in_replica() -> list[str]:
+        return [key for key, data in s3.objects(bucket).items() if marker in data]
+
+    wait_for(in_replica, 30, "the text never reached the replica (the search cannot see it)")
+    done = volume.cli("purge", prompt_id, "--yes")
+    assert "replica" in done.stdout and "8s" in done.stdout
+    assert os.path.getsize(f"{volume.db}-wal") == 0
+    for path in (volume.db, volume.db.with_name(f"{volume.db.name}-wal")):
+        assert marker not in path.read_bytes()
+    after = store.prompts.save("saved after the takedown")[0].id
+    wait_for(lambda: _status(volume)["lag_seconds"] == 0, 30, "replication stopped")
+    # Past the retention window (8 s, plus two snapshot intervals): in no replica object.
+    wait_for(lambda: not in_replica(), 60, lambda: f"still in {in_replica()}")
+    local = [p for p in volume.db.parent.rglob("*") if p.is_file() and marker in p.read_bytes()]
+    assert local == []
+    restored = volume.root / "restored.db"
+    store.replication.litestream.restore(restored)
+    check = Store(Config(db_path=restored))
+    assert check.prompts.exists(after) and check.prompts.exists(prompt_id)
