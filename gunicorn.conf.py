@@ -10,7 +10,10 @@ from api.config import Config
 # dokku passes PORT; without it, listen on loopback only for local use.
 bind = f"0.0.0.0:{os.environ['PORT']}" if os.environ.get("PORT") else "127.0.0.1:8000"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "gthread"
+# gunicorn's threaded worker, whose own refusals of malformed HTTP are JSON too.
+worker_class = "api.worker.JSONErrorsWorker"
+# The longest request line taken, as nginx's default 8k header buffers pass it.
+limit_request_line = 8190
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Heartbeat files on tmpfs: a slow disk must not make gunicorn kill healthy workers.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

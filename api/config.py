@@ -129,6 +129,7 @@ class Replica:
     sync_interval: float = 1.0  # seconds between uploads: the loss window on a lost host
     access_key_id: str | None = field(default=None, repr=False)
     secret_access_key: str | None = field(default=None, repr=False)
+    session_token: str | None = field(default=None, repr=False)  # temporary credentials
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Replica | None:
@@ -158,4 +159,5 @@ class Replica:
             ),
             access_key_id=env.get("AWS_ACCESS_KEY_ID") or None,
             secret_access_key=env.get("AWS_SECRET_ACCESS_KEY") or None,
+            session_token=env.get("AWS_SESSION_TOKEN") or None,
         )

@@ -24,7 +24,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from .auth import AdminOnly, admin_only
-from .store import Store
+from .store import Store, StoreError
 from .store.backup_files import backup_time, list_backups
 
 REQUESTS = Counter("prompt_store_http_requests", "Requests answered", ["route", "method", "status"])
@@ -91,6 +91,30 @@ class StoreGauges:
             age = time.time() - backup_time(newest[0]).timestamp()
             yield GaugeMetricFamily(
                 "prompt_store_newest_backup_age_seconds", "Age of the newest backup", value=age
+            )
+        if self.store.replication is not None:
+            yield from self._replication()
+
+    def _replication(self):
+        try:
+            state = self.store.replication.status()
+        except StoreError:  # the replica cannot be listed now: say so, with no lag figure
+            state = None
+        yield GaugeMetricFamily(
+            "prompt_store_replica_reachable",
+            "1 when the replica could be listed",
+            value=bool(state),
+        )
+        if state is not None:
+            yield GaugeMetricFamily(
+                "prompt_store_replicator_running",
+                "1 when a replicator holds the database",
+                value=state["replicator_running"],
+            )
+            yield GaugeMetricFamily(
+                "prompt_store_replication_lag_seconds",
+                "How long the oldest change not yet in the replica has waited",
+                value=state["lag_seconds"],
             )
 
 

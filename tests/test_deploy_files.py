@@ -19,10 +19,14 @@ def _gunicorn_settings(monkeypatch, **env):
     return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 
 
-def test_procfile_runs_gunicorn_and_migrates_on_release():
+def test_procfile_runs_gunicorn_migrates_on_release_and_has_one_replicator():
     lines = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines())
     assert lines["web"] == "gunicorn -c gunicorn.conf.py api.wsgi:app"
     assert lines["release"] == "prompt-store init-db"
+    assert lines["replicator"] == "prompt-store replicate"
+    formation = json.loads((ROOT / "app.json").read_text())["formation"]
+    assert formation["replicator"] == {"quantity": 1, "max_parallel": 1}
+    assert set(lines) == {"web", "release", "replicator"}
 
 
 def test_gunicorn_binds_dokkus_port_or_loopback(monkeypatch):
@@ -34,7 +38,7 @@ def test_gunicorn_settings_fit_dokku(monkeypatch):
     settings = _gunicorn_settings(monkeypatch, WEB_CONCURRENCY="3")
     assert settings["workers"] == 3
     assert _gunicorn_settings(monkeypatch)["workers"] == 2
-    assert settings["worker_class"] == "gthread" and settings["threads"] >= 2
+    assert settings["worker_class"] == "api.worker.JSONErrorsWorker" and settings["threads"] >= 2
     assert settings["graceful_timeout"] < 30
     assert settings["control_socket_disable"] is True
     assert settings["preload_app"] is False

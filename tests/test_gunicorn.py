@@ -131,3 +131,19 @@ def test_json_nested_a_thousand_deep_is_a_json_400_through_gunicorn(server):
         assert status == 400, depth
         assert json.loads(answer)["title"] in ("Invalid text", "JSON nested too deep")
     assert "Traceback" not in server.log.read_text()
+
+
+@pytest.mark.parametrize(
+    "request_line, status",
+    [
+        (b"GET /api/prompts/" + b"x" * 9000 + b" HTTP/1.1", 414),
+        (b"GET /healthz HTTP/9.9", 400),
+        (b"G\x00T /healthz HTTP/1.1", 400),
+    ],
+)
+def test_what_gunicorn_refuses_itself_is_json_too(server, request_line, status):
+    got, body = _raw_exchange(server, request_line + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert got == status
+    answer = json.loads(body)
+    assert set(answer) == {"title", "description"} and answer["description"]
+    assert "Traceback" not in server.log.read_text()

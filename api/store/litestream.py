@@ -110,6 +110,8 @@ class Litestream:
             env["AWS_ACCESS_KEY_ID"] = r.access_key_id
         if r.secret_access_key:
             env["AWS_SECRET_ACCESS_KEY"] = r.secret_access_key
+        if r.session_token:
+            env["AWS_SESSION_TOKEN"] = r.session_token
         return env
 
     def executable(self) -> str:

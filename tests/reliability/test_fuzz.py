@@ -57,10 +57,15 @@ def test_every_operation_answers_within_its_schema(case, server, tally):
     # bodies that match the response schemas, schema-invalid input refused. Not
     # "schema-valid input accepted": a well-formed parent_id that names no prompt is
     # valid by the schema and rightly refused (422), as is whitespace-only text.
-    case.call_and_validate(
-        base_url=server.url,
-        excluded_checks=[checks.positive_data_acceptance],
-    )
+    response = case.call(base_url=server.url)
+    if response.status_code == 414:
+        # Past gunicorn's limit_request_line (8190, as nginx's 8k buffers): refused by the
+        # server before the app, in JSON all the same; no operation of ours is involved.
+        request_line = len(response.request.method) + len(response.request.url) + 10
+        assert request_line > 8190 - len(server.url), request_line
+        assert json.loads(response.content)["title"] == "URI Too Long"
+        return
+    case.validate_response(response, excluded_checks=[checks.positive_data_acceptance])
 
 
 # -- Store properties --------------------------------------------------------------

@@ -9,7 +9,9 @@ import signal
 import time
 
 import pytest
+import webtest
 
+from api.app import create_app
 from api.config import Config, ConfigError
 from api.store import Store
 from api.store.litestream import Litestream
@@ -40,6 +42,11 @@ def test_settings_are_read_and_credentials_never_printed():
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
     }
+    temporary = Config.from_env({**env, "AWS_SESSION_TOKEN": "session-token-x"}).replica
+    assert "session-token-x" not in repr(temporary)
+    assert Litestream(temporary, "/data/prompts.db").environment()["AWS_SESSION_TOKEN"] == (
+        "session-token-x"
+    )
     assert Config.from_env({}).replica is None
 
 
@@ -115,6 +122,10 @@ def test_status_stats_and_check_tell_the_replication_state(volume):
     assert stats["replica"]["replicator_running"] is True
     assert "replicator       running" in volume.cli("stats").stdout
     assert "replica" in volume.cli("check").stdout
+    scraped = _metrics(volume)
+    assert scraped["prompt_store_replica_reachable"] == 1
+    assert scraped["prompt_store_replicator_running"] == 1
+    assert scraped["prompt_store_replication_lag_seconds"] == 0
     # The replicator stops while saves go on: the lag grows and check says so.
     os.kill(replicator.process.pid, signal.SIGSTOP)
     try:
@@ -122,6 +133,9 @@ def test_status_stats_and_check_tell_the_replication_state(volume):
         store.prompts.save("waits for the replica")
         time.sleep(3)
         assert _status(volume)["lag_seconds"] >= 2
+        scraped = _metrics(volume)
+        assert scraped["prompt_store_replication_lag_seconds"] >= 2
+        assert scraped["prompt_store_replicator_running"] == 0  # stopped: it does not answer
     finally:
         os.kill(replicator.process.pid, signal.SIGCONT)
     replicator.stop()
@@ -160,3 +174,19 @@ def test_a_purge_while_replicating_scrubs_the_files_and_replication_goes_on(volu
     store.replication.litestream.restore(restored)
     check = Store(Config(db_path=restored))
     assert check.prompts.exists(after) and check.prompts.exists(prompt_id)
+
+
+def _metrics(volume) -> dict[str, float]:
+    """Scrape /metrics of an app on the volume's store: the gauges without labels."""
+    settings = {
+        "STRUCKDOWN_PROMPT_DB": str(volume.db),
+        "STRUCKDOWN_ADMIN_TOKEN": "t",
+        **volume.settings,
+    }
+    app = webtest.TestApp(create_app(store=Store(Config.from_env(settings))))
+    text = app.get("/metrics", headers={"Authorization": "Bearer t"}).text
+    return {
+        name: float(value)
+        for name, _, value in (line.partition(" ") for line in text.splitlines())
+        if name.startswith("prompt_store_") and "{" not in name
+    }
