@@ -26,7 +26,8 @@ _CAPABILITIES = re.compile(
     r"|(?<![0-9a-fA-F])[0-9a-fA-F]{24}(?![0-9a-fA-F])"
     r"|(?<![\w-])[\w-]{43}(?![\w-])"
 )
-_secrets: list[str] = []  # exact strings to hide too: the admin token
+_secrets: list[str] = []  # exact strings to hide too: the admin token of this process's app
+MIN_SECRET = 16
 
 
 def redact(text: str) -> str:
@@ -115,8 +116,9 @@ class AccessLog:
 
 def configure(log_format: str, admin_token: str | None = None) -> None:
     """Send the app's and gunicorn's log records to stdout through the line formatter."""
-    if admin_token and admin_token not in _secrets:
-        _secrets.append(admin_token)
+    # The admin token is hidden wherever it appears; one too short to be a secret would
+    # hide every word it is part of, and guards nothing worth hiding.
+    _secrets[:] = [admin_token] if admin_token and len(admin_token) >= MIN_SECRET else []
     handler = LineHandler()
     handler.setFormatter(TextFormatter() if log_format == "text" else LineFormatter())
     for name in ("prompt_store", "gunicorn.error"):

@@ -84,6 +84,13 @@ def test_an_unknown_log_format_is_refused():
         Config.from_env({"STRUCKDOWN_LOG_FORMAT": "xml"})
 
 
+def test_the_admin_token_is_redacted_unless_too_short_to_be_one(make_config):
+    create_app(make_config(admin_token="a-long-enough-admin-token"))
+    assert redact("Bearer a-long-enough-admin-token") == "Bearer <secret>"
+    create_app(make_config(admin_token="t"))  # would hide every "t": not treated as a secret
+    assert redact("Bearer t, with tea") == "Bearer t, with tea"
+
+
 def test_capabilities_are_redacted_from_any_line():
     token = "Vf3q" + "a" * 39
     line = f"GET /p/{UNKNOWN} and /p/0123456789abcdef01234567 with {token}"

@@ -176,6 +176,9 @@ def test_a_purge_while_replicating_scrubs_the_files_and_replication_goes_on(volu
     assert check.prompts.exists(after) and check.prompts.exists(prompt_id)
 
 
+ADMIN = "replication-test-admin-token"
+
+
 def _metrics(volume) -> dict[str, float]:
     """Scrape /metrics of an app on the volume's store: the gauges without labels."""
     settings = {
@@ -184,7 +187,7 @@ def _metrics(volume) -> dict[str, float]:
         **volume.settings,
     }
     app = webtest.TestApp(create_app(store=Store(Config.from_env(settings))))
-    text = app.get("/metrics", headers={"Authorization": "Bearer t"}).text
+    text = app.get("/metrics", headers={"Authorization": f"Bearer {ADMIN}"}).text
     return {
         name: float(value)
         for name, _, value in (line.partition(" ") for line in text.splitlines())
