@@ -74,11 +74,11 @@ def _age(seconds: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @pass_store
 def check(store: Store, as_json: bool) -> None:
-    """Check integrity, foreign keys, parent cycles and every sha256; exit 1 on a problem.
+    """Check integrity, foreign keys, cycles, every sha256 and template; exit 1 on a problem.
 
     Example: prompt-store check
     """
-    with progress(store.prompts.count(), "Checking sha256") as bar:
+    with progress(store.prompts.count(), "Checking sha256 and templates") as bar:
         problems = store.maintenance.check(progress=bar.update)
     count = sum(len(found) for found in problems.values())
     if as_json:
