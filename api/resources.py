@@ -126,11 +126,10 @@ class PromptHistory:
         # One more than asked: whether the list goes on, and the last one's parent.
         ancestors = self.store.prompts.history(prompt_id, limit=limit + 1)
         share = self.links.share
+        parents = ancestors[1:] + [None]  # each one's parent is the next one
         entries = [
-            HistoryEntry(
-                *a.listed(), url=share(a.id), template_changes=_changes(a, ancestors[i + 1 :])
-            )
-            for i, a in enumerate(ancestors[:limit])
+            HistoryEntry(*a[:6], url=share(a.id), template_changes=_changes(a, parent))
+            for a, parent in zip(ancestors[:limit], parents, strict=False)
         ]
         # The last ancestor's own history continues the list.
         following = (
@@ -146,9 +145,8 @@ class PromptHistory:
 NO_CHANGES = TemplateChanges([], [], [], [])
 
 
-def _changes(version: Ancestor, older: list[Ancestor]) -> TemplateChanges | None:
-    """What a version's interface changed from its parent's (`older[0]`), when both are known."""
-    parent = older[0] if older else None
+def _changes(version: Ancestor, parent: Ancestor | None) -> TemplateChanges | None:
+    """What a version's interface changed from its parent's, when both are known."""
     if parent is None or version.template is None or parent.template is None:
         return None  # a first version, a removed one or a removed parent: nothing to compare
     if version.template == parent.template:
