@@ -145,6 +145,10 @@ def _template_problems(prompt_id: str, data: bytes, template: str | None) -> lis
     if template is None:
         return [f"{prompt_id} has no stored template: `prompt-store init-db` reads it"]
     text = data.decode("utf-8", "replace")
-    if template_interface.loaded(template, text) != template_interface.extract(text):
+    try:
+        kept = template_interface.loaded(template, text)
+    except ValueError:  # not JSON at all: a hand edit
+        kept = None
+    if kept != template_interface.extract(text):
         return [f"{prompt_id}: the stored template does not match its text"]
     return []
