@@ -20,8 +20,10 @@ function setOpen(open) {
 }
 
 export function toggleHelp(focus) {
+  const inside = $("#help").contains(document.activeElement);
   setOpen($("#help").hidden);
-  if (focus && !$("#help").hidden) $("#help-heading").focus();
+  if ($("#help").hidden && inside) focusEditor(); // focus is never lost with the panel
+  else if (focus && !$("#help").hidden) $("#help-heading").focus();
 }
 
 function insertExample() {

@@ -119,13 +119,16 @@ def test_the_help_opens_from_its_button_and_from_question_mark(page):
     page.keyboard.press("?")
     expect(help_panel(page)).to_be_visible()
     expect(page.locator("#help-heading")).to_be_focused()
-    page.keyboard.press("Escape")  # closes it, back to writing
+    page.keyboard.press("?")  # closes it: focus goes back to the text, not lost
     expect(help_panel(page)).to_be_hidden()
     expect(editor(page)).to_be_focused()
     page.keyboard.press("Escape")  # Escape then ? from the editor
     page.keyboard.press("?")
     expect(help_panel(page)).to_be_visible()
     expect(editor(page)).to_have_value("Why?")
+    page.keyboard.press("Escape")  # in the panel: closes it, back to writing
+    expect(help_panel(page)).to_be_hidden()
+    expect(editor(page)).to_be_focused()
 
 
 def test_the_example_goes_into_an_empty_editor(page):
