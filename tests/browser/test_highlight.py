@@ -271,7 +271,7 @@ What is it about? [[pick:topic_{n}|billing,delivery,bug,other]]
 Reply to {{{{ customer.name }}}} about {{{{ topic_{n} }}}} in two short paragraphs: [[reply_{n}]]
 <checkpoint>
 """
-# Generous, for 2 cores shared with other work: measured here 30-43 ms (a bare textarea
+# Generous, for 2 cores shared with other work: measured here 29-54 ms (a bare textarea
 # without colours: 18 ms), where rebuilding the whole layer on each key took 153 ms.
 BUDGET_MEDIAN_MS = 80
 
