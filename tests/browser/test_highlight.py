@@ -4,6 +4,7 @@ keystrokes that stay quick on a 200 KiB prompt."""
 
 from __future__ import annotations
 
+import re
 import statistics
 
 import pytest
@@ -242,6 +243,20 @@ def test_the_layer_wraps_a_long_line_as_the_textarea_does_at_360_px(open_page, s
     for marker in ("LASTWORD", "v33", "tabbed", "END"):
         assert caret_after_clicking(page, marker) == text.index(marker), marker
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_a_selection_shows_the_coloured_text_through_it(page):
+    page.goto("/")
+    editor(page).fill("Summarise {{ document }}")
+    editor(page).evaluate("t => { t.focus(); t.setSelectionRange(0, 14); }")
+    look = editor(page).evaluate(
+        """t => [getComputedStyle(t).color, getComputedStyle(t, "::selection").color,
+                 getComputedStyle(t, "::selection").backgroundColor]"""
+    )
+    assert look[0] == look[1] == "rgba(0, 0, 0, 0)"  # the textarea's own glyphs never show
+    # color(srgb r g b / a) from color-mix(), or rgba(r, g, b, a): a tint, not a block.
+    alpha = re.search(r"(?:/|,)\s*([\d.]+)\)$", look[2]) if look[2].count(",") != 2 else None
+    assert alpha and 0 < float(alpha[1]) < 1, look[2]
 
 
 def test_text_being_composed_by_an_input_method_is_shown(page):
