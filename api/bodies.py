@@ -71,7 +71,7 @@ class PlaygroundSaved(Saved, kw_only=True):
 
 
 class Template(Struct):
-    """Read from the text, never stored: the Jinja-style variables it needs and the
+    """Read from the text when it is saved: the Jinja-style variables it needs and the
     struckdown slots it asks to fill."""
 
     variables: Names
@@ -92,6 +92,15 @@ class Prompt(Struct):
     template: Template
 
 
+class TemplateChanges(Struct):
+    """What the newer version's interface added and removed, by kind."""
+
+    variables_added: Names
+    variables_removed: Names
+    slots_added: Names
+    slots_removed: Names
+
+
 class PromptSummary(Struct):
     """A version without its text: its first line instead."""
 
@@ -103,10 +112,17 @@ class PromptSummary(Struct):
     removed: Annotated[bool, Meta(description="A tombstone: its text was removed")]
 
 
-class HistoryEntry(PromptSummary):
-    """An ancestor, with its share URL."""
+class HistoryEntry(PromptSummary, kw_only=True):
+    """An ancestor, with its share URL and what it changed in the template interface."""
 
     url: str
+    template_changes: Annotated[
+        TemplateChanges | None,
+        Meta(
+            description="What this version added and removed against its parent; null for a "
+            "first version, and where it or its parent was removed"
+        ),
+    ]
 
 
 class History(Struct):
@@ -116,15 +132,6 @@ class History(Struct):
     ancestors: list[HistoryEntry]
     limit: int
     next: str | None
-
-
-class TemplateChanges(Struct):
-    """What the newer version's interface added and removed, by kind."""
-
-    variables_added: Names
-    variables_removed: Names
-    slots_added: Names
-    slots_removed: Names
 
 
 class Diff(Struct):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 import falcon
+import msgspec
 
 from . import template_interface
 from .auth import AdminOnly, admin_only
@@ -29,7 +30,7 @@ from .links import Links
 from .payloads import parse_id
 from .ratelimit import SaveLimiter
 from .store import PromptNotFound, PromptRemoved, Store, validate_prompt_id
-from .store.rows import Version
+from .store.rows import Ancestor, Version
 
 HISTORY_DEFAULT, HISTORY_MAX = 100, 1000
 BODY_SHAPE = "json-t2"  # in the ETag of a version's JSON: change it when the body changes
@@ -67,7 +68,7 @@ class PromptVersion:
                 version.parent_id,
                 version.created_at,
                 version.sha256,
-                Template(**_interface(version)),
+                _template(version),
             )
 
     on_head = on_get
@@ -80,10 +81,17 @@ class PromptVersion:
         resp.status = falcon.HTTP_204
 
 
+def _template(version: Version) -> Template | msgspec.Raw:
+    # The stored JSON is the body's `template` exactly: encoded as it is, never decoded.
+    if version.template is None:  # written by an older release: read the text
+        return Template(**template_interface.extract(version.text))
+    return msgspec.Raw(version.template)
+
+
 def _interface(version: Version | None) -> dict:
     if version is None:
         return {"variables": [], "slots": []}
-    return template_interface.interface_of(version.text, version.sha256)
+    return template_interface.loaded(version.template, version.text)
 
 
 class PromptRaw:
@@ -115,9 +123,14 @@ class PromptHistory:
         limit = req.get_param_as_int(
             "limit", min_value=1, max_value=HISTORY_MAX, default=HISTORY_DEFAULT
         )
+        # One more than asked: whether the list goes on, and the last one's parent.
         ancestors = self.store.prompts.history(prompt_id, limit=limit + 1)
         share = self.links.share
-        entries = [HistoryEntry(*a, url=share(a.id)) for a in ancestors[:limit]]
+        parents = ancestors[1:] + [None]  # each one's parent is the next one
+        entries = [
+            HistoryEntry(*a[:6], url=share(a.id), template_changes=_changes(a, parent))
+            for a, parent in zip(ancestors[:limit], parents, strict=False)
+        ]
         # The last ancestor's own history continues the list.
         following = (
             f"/api/prompts/{entries[-1].id}/history?limit={limit}"
@@ -127,6 +140,21 @@ class PromptHistory:
         resp.media = History(validate_prompt_id(prompt_id), entries, limit, following)
 
     on_head = on_get
+
+
+NO_CHANGES = TemplateChanges([], [], [], [])
+
+
+def _changes(version: Ancestor, parent: Ancestor | None) -> TemplateChanges | None:
+    """What a version's interface changed from its parent's, when both are known."""
+    if parent is None or version.template is None or parent.template is None:
+        return None  # a first version, a removed one or a removed parent: nothing to compare
+    if version.template == parent.template:
+        return NO_CHANGES  # most edits keep the interface: no JSON is decoded for them
+    decode = template_interface.loaded
+    return TemplateChanges(
+        **template_interface.changes(decode(parent.template, ""), decode(version.template, ""))
+    )
 
 
 class PromptDiff:

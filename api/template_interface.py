@@ -1,8 +1,9 @@
 """What a prompt asks for: its Jinja-style input variables and its struckdown answer slots.
 
-Derived from the text on demand, never stored. A lenient scanner, not a Jinja parser:
-a malformed template (an unclosed `{{`, `{%` or `[[`) yields the names that can be
-read and never raises. Reading is linear in the text and capped (see
+Read from the text once, when the store writes it, and kept beside it (the `template`
+column: derived from the text, so still only text is stored). A lenient scanner, not a
+Jinja parser: a malformed template (an unclosed `{{`, `{%` or `[[`) yields the names
+that can be read and never raises. Reading is linear in the text and capped (see
 `api/template_reader.py`): a text past a cap yields what was read before it, marked
 `truncated`. `static/template-interface.js` is a part-for-part port, so the editor shows
 what the API answers; tests run one table of cases through both.
@@ -13,9 +14,9 @@ what the API answers; tests run one table of cases through both.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import TypedDict
+
+import msgspec
 
 from api.template_reader import Reader
 
@@ -47,38 +48,18 @@ def changes(old: Interface, new: Interface) -> dict[str, list[str]]:
     }
 
 
-# -- the cache: one extraction per distinct text -------------------------------------
-# Extraction costs up to about 0.1 ms per KiB of prompt, more than a whole request, so
-# results are kept by sha256: the key is small and no text is held. Bounded in entries
-# and in names held, so a flood of odd prompts cannot take much memory.
+# -- the stored form: compact JSON, the `template` body of the API as it is served --------
 
-CACHE_ENTRIES, CACHE_NAMES = 1024, 100_000
-Names = tuple[tuple[str, ...], tuple[str, ...], bool]  # variables, slots, truncated
-_cache: OrderedDict[str, Names] = OrderedDict()
-_cache_names = 0
-_cache_lock = threading.Lock()
+_decoder = msgspec.json.Decoder()
 
 
-def interface_of(text: str, sha256: str) -> Interface:
-    """Return extract(text), remembered by the text's sha256."""
-    with _cache_lock:
-        hit = _cache.get(sha256)
-        if hit is not None:
-            _cache.move_to_end(sha256)
-    if hit is None:
-        found = extract(text)
-        hit = (tuple(found["variables"]), tuple(found["slots"]), found["truncated"])
-        _remember(sha256, hit)
-    return {"variables": list(hit[0]), "slots": list(hit[1]), "truncated": hit[2]}
+def stored(text: str) -> str:
+    """Return what the store keeps of a text's interface: extract(text) as compact JSON."""
+    return msgspec.json.encode(extract(text)).decode()
 
 
-def _remember(sha256: str, names: Names) -> None:
-    global _cache_names
-    with _cache_lock:
-        if sha256 in _cache:
-            return
-        _cache[sha256] = names
-        _cache_names += len(names[0]) + len(names[1])
-        while len(_cache) > CACHE_ENTRIES or _cache_names > CACHE_NAMES:
-            _, old = _cache.popitem(last=False)
-            _cache_names -= len(old[0]) + len(old[1])
+def loaded(template: str | None, text: str) -> Interface:
+    """Return the interface a stored template holds, reading `text` when none was stored."""
+    # None: a row written by a release before the column (during a deploy, until
+    # `prompt-store init-db` fills it).
+    return extract(text) if template is None else _decoder.decode(template)

@@ -75,7 +75,7 @@ def main(ctx: click.Context, db: Path | None) -> None:
 @main.command("init-db")
 @pass_store(creates=True)
 def init_db(store: Store) -> None:
-    """Create the schema, or migrate it to this release's version.
+    """Create the schema, or migrate it to this release's version; fill missing templates.
 
     Safe to run on every deploy (the Procfile's release phase does). With a
     replica configured and no database file on the volume (a new host), the
@@ -94,6 +94,10 @@ def init_db(store: Store) -> None:
         click.echo(f"{store.label}: schema is up to date (version {found}).")
     else:
         click.echo(f"{store.label}: schema migrated from version {found} to {SCHEMA_VERSION}.")
+    # Rows an older release saved during the deploy have no template yet.
+    filled = store.maintenance.fill_templates()
+    if filled:
+        click.echo(f"{store.label}: read the template of {filled} prompt(s) saved without one.")
 
 
 def _fresh_volume(store: Store, fresh, found: int) -> str:

@@ -94,14 +94,14 @@ def _age(seconds: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @pass_store
 def check(store: Store, as_json: bool) -> None:
-    """Check integrity, foreign keys, cycles, every sha256 and the replica; exit 1 on a problem.
+    """Check integrity, keys, cycles, sha256s, templates and the replica; exit 1 on a problem.
 
     The replica (when configured) is a problem when it cannot be read, when no
     replicator is running, or when it lags over a minute.
 
     Example: prompt-store check
     """
-    with progress(store.prompts.count(), "Checking sha256") as bar:
+    with progress(store.prompts.count(), "Checking sha256 and templates") as bar:
         problems = store.maintenance.check(progress=bar.update)
     if store.replication is not None:
         problems["replica"] = store.replication.problems()

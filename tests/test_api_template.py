@@ -107,13 +107,72 @@ def test_answers_match_the_documented_schemas(client, save):
     assert not valid("Prompt", dict(client.get(f"/api/prompts/{child['id']}").json, template=1))
 
 
-def test_extraction_runs_once_per_text(client, save, monkeypatch):
-    saved = save("Hello {{ name }} [[reply]]")
+def test_a_text_is_read_once_when_saved_and_never_on_load(client, save, monkeypatch):
     calls = []
     real = template_interface.extract
     monkeypatch.setattr(template_interface, "extract", lambda t: calls.append(t) or real(t))
-    template_interface._cache.pop(saved["sha256"], None)
+    root = save("Hello {{ name }} [[reply]]")
+    save("Hello {{ name }} [[reply]]", status=200)  # idempotent: nothing new is read
+    child = save("Hello {{ name }}, [[reply]] and [[title]]", root["id"])
+    assert len(calls) == 2
     for _ in range(3):
-        client.get(f"/api/prompts/{saved['id']}")
-    client.get(f"/api/prompts/{saved['id']}/diff")
-    assert len(calls) == 1
+        assert client.get(f"/api/prompts/{child['id']}").json["template"]["slots"] == [
+            "reply",
+            "title",
+        ]
+    client.get(f"/api/prompts/{child['id']}/diff")
+    client.get(f"/api/prompts/{child['id']}/history")
+    assert len(calls) == 2
+
+
+def _marks(client, prompt_id, limit=100):
+    body = client.get(f"/api/prompts/{prompt_id}/history?limit={limit}").json
+    return [a["template_changes"] for a in body["ancestors"]], body["next"]
+
+
+def test_history_marks_what_each_version_changed_against_its_parent(client, save):
+    a = save("Summarise {{ document }} for {{ name }}.")
+    b = save("Summarise {{ document }} in [[summary]].", a["id"])
+    c = save("Briefly summarise {{ document }} in [[summary]].", b["id"])
+    d = save("The end.", c["id"])
+    marks, _ = _marks(client, d["id"])
+    assert marks == [
+        dict(NO_CHANGES),  # c kept b's interface
+        {
+            "variables_added": [],
+            "variables_removed": ["name"],
+            "slots_added": ["summary"],
+            "slots_removed": [],
+        },
+        None,  # a is a first version: there is nothing to compare it with
+    ]
+
+
+def test_history_marks_hold_across_pages(client, save):
+    ids = [save("{{ v0 }}")["id"]]
+    for i in range(1, 6):
+        ids.append(save(f"{{{{ v{i} }}}}", ids[-1])["id"])
+    marks, url = _marks(client, ids[-1], limit=2)
+    while url:
+        body = client.get(url).json
+        marks += [a["template_changes"] for a in body["ancestors"]]
+        url = body["next"]
+    expected = [
+        {"variables_added": [f"v{i}"], "variables_removed": [f"v{i - 1}"]} for i in range(4, 0, -1)
+    ]
+    assert [m and {k: v for k, v in m.items() if v} for m in marks] == [*expected, None]
+
+
+def test_history_marks_nothing_about_a_removed_version_or_against_one(client, save):
+    a = save("{{ a }}")
+    b = client.post_json("/api/prompts", {"text": "{{ b }}", "parent_id": a["id"]}).json
+    c = save("{{ c }}", b["id"])
+    d = save("{{ d }}", c["id"])
+    client.delete(f"/api/prompts/{b['id']}", headers={"X-Delete-Token": b["delete_token"]})
+    marks, _ = _marks(client, d["id"])
+    assert marks == [None, None, None]  # c against removed b, b removed, a the first
+
+
+NO_CHANGES = dict.fromkeys(
+    ["variables_added", "variables_removed", "slots_added", "slots_removed"], []
+)

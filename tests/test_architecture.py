@@ -26,6 +26,22 @@ def test_every_module_is_small():
     assert [_name(p) for p in MODULES if len(p.read_text().splitlines()) > 300] == []
 
 
+def test_every_module_of_the_page_is_small_and_the_page_loads_one():
+    static = ROOT / "static"
+    sizes = {p.name: len(p.read_text().splitlines()) for p in static.glob("*.js")}
+    assert "editor.js" in sizes and [name for name, lines in sizes.items() if lines > 200] == []
+    page = (ROOT / "api" / "templates" / "page.html").read_text()
+    assert re.findall(r"<script[^>]*>", page) == ['<script type="module" src="/static/editor.js">']
+    # Every module is reached from editor.js: none is left behind, unused.
+    reached, todo = set(), ["editor.js"]
+    while todo:
+        name = todo.pop()
+        reached.add(name)
+        found = re.findall(r'from "\./([\w-]+\.js)"', (static / name).read_text())
+        todo += [module for module in found if module not in reached]
+    assert reached == set(sizes)
+
+
 def test_no_star_imports_and_no_private_names_across_modules():
     found = []
     for path in MODULES:

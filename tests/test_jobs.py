@@ -142,11 +142,18 @@ def test_check_passes_a_sound_database(store, cli):
     result = cli("check")
     assert result.exit_code == 0
     assert result.output.split() == [
-        "integrity", "ok", "foreign_keys", "ok", "lineage", "ok", "sha256", "ok"
+        "integrity", "ok", "foreign_keys", "ok", "lineage", "ok", "sha256", "ok",
+        "template", "ok",
     ]  # fmt: skip
     assert json.loads(cli("check", "--json").output) == {
         "ok": True,
-        "problems": {"integrity": [], "foreign_keys": [], "lineage": [], "sha256": []},
+        "problems": {
+            "integrity": [],
+            "foreign_keys": [],
+            "lineage": [],
+            "sha256": [],
+            "template": [],
+        },
     }
 
 
@@ -186,10 +193,14 @@ def test_check_reports_sha256_mismatches_cycles_and_missing_parents(store, cli, 
     assert f"{a} is not reachable from a root" in result.output
     assert f"{b} is not reachable from a root" in result.output
     assert "prompts row" in result.output and "names a missing row of prompts" in result.output
-    assert "Error: 6 problem(s) found" in result.output
+    assert "Error: 7 problem(s) found" in result.output
     problems = json.loads(cli("check", "--json").stdout)["problems"]
     assert len(problems["lineage"]) == 3 and len(problems["foreign_keys"]) == 1
     assert len(problems["sha256"]) == 2  # the hand edit, and the orphan's missing hash
+    assert problems["template"] == [  # inserted by hand, without one
+        "00000000-0000-4000-8000-00000000000f has no stored template: "
+        "`prompt-store init-db` reads it"
+    ]
 
 
 def _cron():

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api import template_interface
-from api.template_interface import changes, extract, interface_of
+from api.template_interface import changes, extract, loaded, stored
 from api.template_reader import MAX_PARTS, MAX_SCOPES, MAX_TOKENS
 
 # (id, text, variables, slots)
@@ -318,23 +317,14 @@ def test_changes_lists_what_was_added_and_removed_by_kind():
     assert not any(changes(new, new).values())
 
 
-def test_interface_of_caches_by_sha256_within_bounds(monkeypatch):
-    monkeypatch.setattr(template_interface, "CACHE_ENTRIES", 3)
-    monkeypatch.setattr(template_interface, "_cache", type(template_interface._cache)())
-    monkeypatch.setattr(template_interface, "_cache_names", 0)
-    for i in range(5):
-        assert interface_of(f"{{{{ v{i} }}}}", f"digest-{i}") == {
-            "variables": [f"v{i}"],
-            "slots": [],
-            "truncated": False,
-        }
-    assert list(template_interface._cache) == ["digest-2", "digest-3", "digest-4"]
-    # A hit is answered from the cache: the text is not read again.
-    assert interface_of("ignored", "digest-4")["variables"] == ["v4"]
-    # A truncated result is remembered as truncated.
+def test_the_stored_form_is_the_served_json_and_loads_back():
+    text = "{% for d in docs %}{{ d.title }}{% endfor %} [[pick:tone|a,b]]"
+    kept = stored(text)
+    assert kept == '{"variables":["docs"],"slots":["tone"],"truncated":false}'
+    assert loaded(kept, "not read") == extract(text)
     past = TRUNCATED[0][1]
-    assert interface_of(past, "digest-past")["truncated"] is True
-    assert interface_of("ignored", "digest-past") == extract(past)
-    monkeypatch.setattr(template_interface, "CACHE_NAMES", 4)
-    interface_of("{{ a }} {{ b }} {{ c }}", "digest-big")
-    assert sum(len(v) + len(s) for v, s, _ in template_interface._cache.values()) <= 4
+    assert loaded(stored(past), "") == extract(past) and extract(past)["truncated"]
+
+
+def test_a_row_without_a_stored_template_is_read_from_its_text():
+    assert loaded(None, "{{ a }} [[b]]") == {"variables": ["a"], "slots": ["b"], "truncated": False}

@@ -111,7 +111,7 @@ def get_prompt_with_metadata(prompt_id: str) -> dict:
 def get_prompt_history(prompt_id: str, limit: int | None = None) -> list[dict]:
     """Return the ancestors of a prompt, nearest first: {id, parent_id, created_at, sha256,
     summary, removed} each."""
-    return [a._asdict() for a in default_store().prompts.history(prompt_id, limit)]
+    return [a.listed()._asdict() for a in default_store().prompts.history(prompt_id, limit)]
 
 
 def list_prompts(limit: int = 100, offset: int = 0) -> list[dict]:

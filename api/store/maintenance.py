@@ -6,9 +6,11 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
+from .. import template_interface
 from .connection import Database
 from .prompts import PromptVersions
 from .rows import Exported
+from .schema import fill_templates
 from .values import sha256_of
 
 TREE = """
@@ -30,7 +32,7 @@ FROM prompts
 DEEPEST = TREE + "SELECT COALESCE(MAX(depth), 0) FROM tree"
 LARGEST = "SELECT id, length({text_bytes}) AS size FROM prompts ORDER BY size DESC, id LIMIT 1"
 UNREACHABLE = TREE + "SELECT id FROM prompts WHERE id NOT IN (SELECT id FROM tree) ORDER BY id"
-HASHED = "SELECT id, {text_bytes}, sha256, removed_at FROM prompts ORDER BY id"
+HASHED = "SELECT id, {text_bytes}, sha256, removed_at, template FROM prompts ORDER BY id"
 EXPORT = (
     TREE
     + """
@@ -95,7 +97,8 @@ class Maintenance:
         )
 
     def check(self, progress: Callable[[int], None] | None = None) -> dict[str, list[str]]:
-        """Return the problems found by integrity, foreign-key, lineage and sha256 checks."""
+        """Return the problems found by integrity, foreign-key, lineage, sha256 and template
+        checks."""
         db, dialect = self.database.ready(), self.database.dialect
         problems = {
             "integrity": dialect.integrity_problems(db),
@@ -105,16 +108,26 @@ class Maintenance:
                 for (prompt_id,) in db.execute_sql(UNREACHABLE)
             ],
             "sha256": [],
+            "template": [],
         }
         # Hash the stored bytes: the check must not depend on the text decoding cleanly.
-        for prompt_id, data, digest, removed_at in db.execute_sql(self._hashed):
-            if removed_at is not None and (data or digest):
-                problems["sha256"].append(f"{prompt_id} is removed but still holds text or a hash")
-            elif removed_at is None and sha256_of(bytes(data)) != digest:
-                problems["sha256"].append(f"{prompt_id}: the text does not match its sha256")
+        for prompt_id, data, digest, removed_at, template in db.execute_sql(self._hashed):
+            if removed_at is not None and (data or digest or template is not None):
+                problems["sha256"].append(
+                    f"{prompt_id} is removed but still holds text, a hash or a template"
+                )
+            elif removed_at is None:
+                if sha256_of(bytes(data)) != digest:
+                    problems["sha256"].append(f"{prompt_id}: the text does not match its sha256")
+                problems["template"] += _template_problems(prompt_id, bytes(data), template)
             if progress:
                 progress(1)
         return problems
+
+    def fill_templates(self) -> int:
+        """Store the template of every text without one (rows an older release wrote)."""
+        with self.database.write():
+            return fill_templates(self.database.execute, self.database.dialect.prepare)
 
     def removed_ids(self) -> list[str]:
         """Return the ids of the purged versions (tombstones), oldest removal first."""
@@ -126,3 +139,16 @@ class Maintenance:
             self._export
         ):
             yield Exported(prompt_id, parent_id, created_at, text, removed_at, json.loads(legacy))
+
+
+def _template_problems(prompt_id: str, data: bytes, template: str | None) -> list[str]:
+    if template is None:
+        return [f"{prompt_id} has no stored template: `prompt-store init-db` reads it"]
+    text = data.decode("utf-8", "replace")
+    try:
+        kept = template_interface.loaded(template, text)
+    except ValueError:  # not JSON at all: a hand edit
+        kept = None
+    if kept != template_interface.extract(text):
+        return [f"{prompt_id}: the stored template does not match its text"]
+    return []

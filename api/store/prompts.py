@@ -13,9 +13,10 @@ from typing import NamedTuple
 
 from peewee import Tuple, fn
 
+from .. import template_interface
 from .connection import Database
 from .errors import InvalidPromptId, ParentNotFound, PromptConflict, PromptNotFound, PromptRemoved
-from .rows import Listed, Version, VersionMeta
+from .rows import Ancestor, Listed, Version, VersionMeta
 from .schema import PromptRow
 from .values import (
     SUMMARY_CHARS,
@@ -28,7 +29,9 @@ from .values import (
     validate_prompt_id,
 )
 
-GET = "SELECT id, parent_id, text, created_at, sha256, removed_at FROM prompts WHERE id = ?"
+GET = (
+    "SELECT id, parent_id, text, created_at, sha256, removed_at, template FROM prompts WHERE id = ?"
+)
 GET_META = "SELECT id, parent_id, created_at, sha256 FROM prompts WHERE id = ?"
 FIND_ROOT = (
     "SELECT id, parent_id, created_at, sha256 FROM prompts WHERE parent_id IS NULL AND sha256 = ?"
@@ -40,27 +43,28 @@ FIND_CHILD = (
 # read and our insert (PostgreSQL runs writers at once), the unique indexes keep
 # its row and skip ours, with no error and no aborted transaction.
 INSERT = (
-    "INSERT INTO prompts (id, parent_id, text, sha256, created_at, removed_at, delete_token_hash) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    "INSERT INTO prompts "
+    "(id, parent_id, text, sha256, created_at, removed_at, delete_token_hash, template) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 HISTORY = f"""
-WITH RECURSIVE ancestry (id, parent_id, created_at, sha256, head, removed, depth) AS (
+WITH RECURSIVE ancestry (id, parent_id, created_at, sha256, head, removed, template, depth) AS (
     SELECT id, parent_id, created_at, sha256, substr(text, 1, {SUMMARY_CHARS * 4}),
-           removed_at IS NOT NULL, 0
+           removed_at IS NOT NULL, template, 0
     FROM prompts WHERE id = ?
     UNION ALL
     SELECT p.id, p.parent_id, p.created_at, p.sha256, substr(p.text, 1, {SUMMARY_CHARS * 4}),
-           p.removed_at IS NOT NULL, a.depth + 1
+           p.removed_at IS NOT NULL, p.template, a.depth + 1
     FROM prompts AS p JOIN ancestry AS a ON p.id = a.parent_id
     WHERE a.depth < ?
 )
-SELECT id, parent_id, created_at, sha256, head, removed FROM ancestry ORDER BY depth
+SELECT id, parent_id, created_at, sha256, head, removed, template FROM ancestry ORDER BY depth
 """
 NO_LIMIT = 1_000_000_000
 
 
 class NewVersion(NamedTuple):
-    """A row about to be inserted, in INSERT's column order."""
+    """A row about to be inserted, in INSERT's column order; `_insert` reads its template."""
 
     id: str
     parent_id: str | None
@@ -69,6 +73,13 @@ class NewVersion(NamedTuple):
     created_at: str
     removed_at: str | None = None
     delete_token_hash: str | None = None
+    template: str | None = None
+
+    def with_template(self) -> NewVersion:
+        """Return the row with the template of its text (a tombstone has none)."""
+        if self.removed_at is not None:
+            return self
+        return self._replace(template=template_interface.stored(self.text))
 
 
 class PromptVersions:
@@ -119,13 +130,13 @@ class PromptVersions:
             row = self.database.one(self._find_child, (parent_id, sha256))
         return None if row is None else VersionMeta._make(row)
 
-    def history(self, prompt_id: str, limit: int | None = None) -> list[Listed]:
+    def history(self, prompt_id: str, limit: int | None = None) -> list[Ancestor]:
         """Return the ancestors of a version, nearest first, at most `limit`, in one query."""
         depth = NO_LIMIT if limit is None else max(0, limit)
         rows = self.database.execute(self._history, (validate_prompt_id(prompt_id), depth))
         found = [
-            Listed(id_, parent_id, created_at, sha256, summarise(head), bool(removed))
-            for id_, parent_id, created_at, sha256, head, removed in rows
+            Ancestor(id_, parent_id, created_at, sha256, summarise(head), bool(removed), template)
+            for id_, parent_id, created_at, sha256, head, removed, template in rows
         ]
         if not found:
             raise PromptNotFound(prompt_id)
@@ -248,7 +259,7 @@ class PromptVersions:
             for prompt_id, parent_id, text, created_at in rows:
                 given += 1
                 digest = sha256_of(encode_text(text, self.max_bytes))
-                yield NewVersion(prompt_id, parent_id, text, digest, created_at)
+                yield NewVersion(prompt_id, parent_id, text, digest, created_at).with_template()
 
         with self.database.write_or_join():
             cursor = self.database.ready().cursor()
@@ -277,7 +288,8 @@ class PromptVersions:
                 if reuse_same_text:
                     return same, False
                 raise PromptConflict(f"this text is already stored under {same.id}")
-        if self.database.execute(self._insert_sql, row).rowcount == 0:
+        # Read only for a row really inserted: an idempotent save reads nothing.
+        if self.database.execute(self._insert_sql, row.with_template()).rowcount == 0:
             # Another writer got there between our read and our insert (PostgreSQL).
             same = self.find_same(row.parent_id, row.sha256) if row.sha256 else None
             if same is not None and reuse_same_text:

@@ -15,7 +15,11 @@ class VersionMeta(NamedTuple):
 
 
 class Version(NamedTuple):
-    """A version with its text; `removed_at` is set on a tombstone (text '')."""
+    """A version with its text; `removed_at` is set on a tombstone (text '').
+
+    `template`: what the text asks for, as stored JSON (None on a tombstone, or where a
+    release before the column wrote the row).
+    """
 
     id: str
     parent_id: str | None
@@ -23,6 +27,7 @@ class Version(NamedTuple):
     created_at: str
     sha256: str | None
     removed_at: str | None
+    template: str | None = None
 
     def meta(self) -> VersionMeta:
         """Return this version without its text."""
@@ -38,6 +43,22 @@ class Listed(NamedTuple):
     sha256: str | None
     summary: str
     removed: bool
+
+
+class Ancestor(NamedTuple):
+    """A version as a history lists it: a Listed row, and its stored template."""
+
+    id: str
+    parent_id: str | None
+    created_at: str
+    sha256: str | None
+    summary: str
+    removed: bool
+    template: str | None
+
+    def listed(self) -> Listed:
+        """Return this version as listings show it."""
+        return Listed(*self[:6])
 
 
 class Exported(NamedTuple):

@@ -4,6 +4,8 @@ Each migration moves the schema one version forward. Never edit a released entry
 append a new one, so an existing database is brought up to date. Statements are
 portable SQL except where a `{name}` asks the dialect for its spelling (see
 Dialect.spellings), e.g. `{double}`: SQLite's REAL has 8 bytes, PostgreSQL's only 4.
+A step that needs Python (filling a derived column) is a function instead of a
+statement; it runs in the same transaction, through the same `execute` and `prepare`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ from collections.abc import Callable
 
 from peewee import CharField, ForeignKeyField, Model, TextField
 
+from .. import template_interface
 from .values import now
+
+Execute = Callable[..., object]  # (sql, params=()) -> a DB-API cursor
+Prepare = Callable[[str], str]
 
 
 class PromptRow(Model):
@@ -31,12 +37,41 @@ class PromptRow(Model):
     removed_at = CharField(max_length=32, null=True)
     # sha256 of the token that lets the creator delete it; never the token itself.
     delete_token_hash = CharField(max_length=64, null=True)
+    # What the text asks for (api/template_interface.py), as the JSON the API serves:
+    # derived from the text when it is written, NULL on a tombstone.
+    template = TextField(null=True)
 
     class Meta:
         table_name = "prompts"
 
 
-MIGRATIONS: list[tuple[str, ...]] = [
+# Rows that have text but no template yet, oldest id first: filled in batches by id.
+MISSING_TEMPLATES = (
+    "SELECT id, text FROM prompts WHERE template IS NULL AND removed_at IS NULL AND id > ? "
+    "ORDER BY id LIMIT ?"
+)
+SET_TEMPLATE = "UPDATE prompts SET template = ? WHERE id = ? AND removed_at IS NULL"
+FILL_BATCH = 500
+
+
+def fill_templates(execute: Execute, prepare: Prepare) -> int:
+    """Store the template of every text that has none; return how many were filled.
+
+    Only rows still missing one are read, so it can run again at any time: after a
+    crash rolled it back, on a restored backup, or after rows were saved by an older
+    release during a deploy (`prompt-store init-db` runs it each time).
+    """
+    select, update = prepare(MISSING_TEMPLATES), prepare(SET_TEMPLATE)
+    filled, last = 0, ""
+    while rows := execute(select, (last, FILL_BATCH)).fetchall():
+        for prompt_id, text in rows:
+            execute(update, (template_interface.stored(text), prompt_id))
+        filled += len(rows)
+        last = rows[-1][0]
+    return filled
+
+
+MIGRATIONS: list[tuple[str | Callable[[Execute, Prepare], object], ...]] = [
     (
         """CREATE TABLE prompts (
             id TEXT PRIMARY KEY NOT NULL,
@@ -70,6 +105,16 @@ MIGRATIONS: list[tuple[str, ...]] = [
         # The creator's delete token, hashed: NULL for prompts saved before, or imported.
         "ALTER TABLE prompts ADD COLUMN delete_token_hash TEXT",
     ),
+    (
+        # What each text asks for, read once when it is written instead of on every
+        # load, so a history can mark interface changes without reading any text.
+        "ALTER TABLE prompts ADD COLUMN template TEXT",
+        # Empty but for rows not filled yet: finding them costs nothing however large
+        # the table.
+        "CREATE INDEX prompts_missing_template ON prompts (id) "
+        "WHERE template IS NULL AND removed_at IS NULL",
+        fill_templates,
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -87,6 +132,9 @@ def apply_migrations(execute: Callable, found: int, prepare: Callable[[str], str
     `prepare` spells a statement for the database at hand (Dialect.prepare).
     """
     for version in range(found + 1, SCHEMA_VERSION + 1):
-        for statement in MIGRATIONS[version - 1]:
-            execute(prepare(statement))
+        for step in MIGRATIONS[version - 1]:
+            if callable(step):
+                step(execute, prepare)
+            else:
+                execute(prepare(step))
         execute(prepare(RECORD_VERSION), (version, now()))

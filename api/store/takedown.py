@@ -14,9 +14,10 @@ from .values import delete_token_hash, now, validate_prompt_id
 
 TOKEN_HASH = "SELECT delete_token_hash, removed_at FROM prompts WHERE id = ?"
 EXISTS = "SELECT 1 FROM prompts WHERE id = ?"
+# The template goes with the text it was read from: its names are words of the text.
 TOMBSTONE = (
-    "UPDATE prompts SET text = '', sha256 = NULL, removed_at = ?, delete_token_hash = NULL "
-    "WHERE id = ? AND removed_at IS NULL"
+    "UPDATE prompts SET text = '', sha256 = NULL, template = NULL, removed_at = ?, "
+    "delete_token_hash = NULL WHERE id = ? AND removed_at IS NULL"
 )
 
 

@@ -18,6 +18,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-def launch(playwright: Playwright) -> Browser:
-    """Start headless Chromium from the Debian package."""
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+def launch(playwright: Playwright, scrollbars: bool = False) -> Browser:
+    """Start headless Chromium from the Debian package.
+
+    With `scrollbars`, they take room beside the content as on a desktop (Playwright
+    hides them in headless mode otherwise).
+    """
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=CHROMIUM_ARGS,
+        ignore_default_args=["--hide-scrollbars"] if scrollbars else None,
+    )

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from tests.servers import Gunicorn
 
@@ -63,11 +63,24 @@ def chromium() -> None:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium) -> Iterator[Browser]:
+def playwright(chromium) -> Iterator[Playwright]:
     with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright) -> Iterator[Browser]:
+    browser = launch(playwright)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def desktop_browser(playwright) -> Iterator[Browser]:
+    """Chromium with scrollbars that take room, as on a desktop."""
+    browser = launch(playwright, scrollbars=True)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="session")
@@ -89,14 +102,15 @@ def log() -> BrowserLog:
 
 
 @pytest.fixture
-def open_page(browser, log) -> Iterator[Callable[..., Page]]:
+def open_page(browser, log, request) -> Iterator[Callable[..., Page]]:
     """Open a page in a fresh browser context (own storage) on a server's URL."""
     contexts = []
 
-    def open_page(base_url: str, width: int = 1440, height: int = 900) -> Page:
-        context = browser.new_context(
-            base_url=base_url, viewport={"width": width, "height": height}
-        )
+    def open_page(
+        base_url: str, width: int = 1440, height: int = 900, scrollbars: bool = False
+    ) -> Page:
+        chosen = request.getfixturevalue("desktop_browser") if scrollbars else browser
+        context = chosen.new_context(base_url=base_url, viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
         page.on("console", log.on_console)

@@ -12,24 +12,30 @@ from tests.servers import ROOT, Gunicorn
 from .chromium import launch
 
 VERSIONS = [
-    "You are a support assistant for {{ product }}.\n"
+    "<system>You are a support assistant for {{ product }}.</system>\n"
     "Answer the customer's question below.\n\n"
     "Question: {{ question }}\n",
-    "You are a support assistant for {{ product }}.\n"
+    "<system>You are a support assistant for {{ product }}.</system>\n"
     "Answer the customer's question below in plain language.\n"
     "If you are not sure, say so and suggest contacting support.\n\n"
     "Question: {{ question }}\n",
-    "You are a friendly support assistant for {{ product }}.\n"
+    "<system>You are a friendly support assistant for {{ product }}.</system>\n"
+    "<!-- The widget shows five lines: keep answers short. -->\n"
     "Answer the customer's question below in plain language, in at most five sentences.\n"
     "If you are not sure, say so and suggest contacting support.\n"
-    "Never promise refunds or delivery dates.\n\n"
-    "Question: {{ question }}\n\n"
+    "{% if order %}Their order: {{ order.number }}, sent on {{ order.date }}.{% endif %}\n\n"
+    "Question: {{ question }}\n"
+    "Is it about billing? [[bool:billing]]\n\n"
+    "<checkpoint>\n\n"
+    "{% if billing %}Mention the billing page first.{% endif %}\n"
     "Answer: [[answer]]\n",
 ]
+# The shown version: a wording change, under the one that changed the interface.
+VERSIONS.append(VERSIONS[-1].replace("five sentences", "four sentences"))
 
 
 def main(path: Path = ROOT / "docs" / "screenshot.png") -> None:
-    """Save three versions of a prompt and photograph the editor at 1440 px."""
+    """Save four versions of a prompt and photograph the editor at 1440 px."""
     with tempfile.TemporaryDirectory() as tmp, Gunicorn(Path(tmp) / "prompts.db") as server:
         with sync_playwright() as playwright:
             browser = launch(playwright)
@@ -41,7 +47,8 @@ def main(path: Path = ROOT / "docs" / "screenshot.png") -> None:
                 page.get_by_label("Prompt", exact=True).fill(text)
                 with page.expect_response(lambda r: r.request.method == "POST"):
                     page.get_by_role("button", name="Save", exact=True).click()
-            page.locator("#history li").nth(1).wait_for()
+            page.locator("#history li").nth(2).wait_for()
+            page.locator("#history .interface-changed").first.wait_for()
             page.get_by_role("button", name="Diff with parent").click()
             page.locator("#diff ins").first.wait_for()
             page.screenshot(path=str(path), full_page=True)

@@ -47,7 +47,13 @@ def test_the_editor_reads_the_same_interface_as_the_server(page):
     rows = [(*case, False) for case in CASES] + [(*case, True) for case in TRUNCATED]
     texts = [row[1] for row in rows] + noise
     page.goto("/")
-    read = page.evaluate("(texts) => texts.map((text) => PromptTemplate.read(text))", texts)
+    read = page.evaluate(
+        """async (texts) => {
+            const { read } = await import("/static/template-interface.js");
+            return texts.map((text) => read(text));
+        }""",
+        texts,
+    )
     for text, found in zip(texts, read, strict=True):
         assert found == extract(text), text[:200]
     for (_, _, variables, slots, truncated), found in zip(rows, read, strict=False):
@@ -182,3 +188,29 @@ def test_a_token_the_server_refuses_is_dropped_with_an_explanation(page, server,
     expect(delete_button(page)).to_be_hidden()
     assert api_status(server, prompt_id) == 200
     assert page.evaluate("localStorage.length") == 0
+
+
+def test_opening_a_version_29_deep_costs_one_api_request(page, server):
+    """The marks come with the history: no version's text is fetched to compare them."""
+    parent, ids = None, []
+    for number in range(30):
+        # The interface changes every tenth version: a new variable.
+        body = {"text": unique(f"v{number} {{{{ v{number // 10} }}}}"), "parent_id": parent}
+        status, _, answer = server.request("POST", "/api/prompts", body)
+        assert status == 201
+        parent = json.loads(answer)["id"]
+        ids.append(parent)
+    api_calls = []
+    page.on("request", lambda request: "/api/" in request.url and api_calls.append(request.url))
+    page.goto(f"/p/{ids[-1]}")
+    items = page.locator("#history li")
+    expect(items).to_have_count(29)
+    expect(page.locator("#history li[data-interface]")).to_have_count(28)  # all but the first
+    expect(page.locator("#history .interface-changed")).to_have_text(
+        ["Adds variable v2; removes variable v1", "Adds variable v1; removes variable v0"]
+    )
+    expect(items.nth(8)).to_have_attribute("data-interface", "changed")  # version 20
+    expect(items.nth(18)).to_have_attribute("data-interface", "changed")  # version 10
+    page.wait_for_load_state("networkidle")
+    assert len(api_calls) <= 3, api_calls
+    assert api_calls == [f"{server.url}/api/prompts/{ids[-1]}/history"]

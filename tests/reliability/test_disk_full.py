@@ -29,11 +29,11 @@ def small_disk(tmp_path):
 def _fill(path, chunk=64 * 1024):
     """Write until the filesystem refuses; return the filler's path."""
     filler = path / "filler"
-    with open(filler, "wb") as f:
+    # Unbuffered: a short write leaves nothing behind for close() to fail on.
+    with open(filler, "wb", buffering=0) as f:
         try:
             while True:
                 f.write(b"\0" * chunk)
-                f.flush()
         except OSError:
             pass
     return filler

@@ -1,0 +1,53 @@
+// Diff with parent: the unified diff with added and removed lines coloured, led by what
+// the version changed in its variables and slots.
+import { promptPath, request, Unreachable, explain } from "./api.js";
+import { writeSentence } from "./changes.js";
+import { $, element } from "./dom.js";
+import { state } from "./state.js";
+
+function diffLine(line) {
+  if (line.startsWith("+")) return element("ins", "", line);
+  if (line.startsWith("-")) return element("del", "", line);
+  return element("span", line.startsWith("@@") ? "hunk" : line.startsWith("\\") ? "note" : "", line);
+}
+
+export async function loadDiff(id) {
+  $("#diff").replaceChildren();
+  $("#interface-changes").replaceChildren();
+  $("#diff-summary").textContent = "Loading…";
+  let answer, problem;
+  try {
+    answer = await request(promptPath(id, "diff"));
+    if (!answer.ok) problem = explain(answer);
+  } catch (error) {
+    if (!(error instanceof Unreachable)) throw error;
+    problem = error.message + ".";
+  }
+  if (id !== state.currentPromptId) return;
+  if (problem) {
+    $("#diff-summary").textContent = "No diff: " + problem;
+    return;
+  }
+  const data = answer.data;
+  writeSentence($("#interface-changes"), data.template_changes, "Same variables and slots as its parent.");
+  const lines = data.diff.split("\n").slice(2).filter(Boolean); // no ---/+++ header
+  $("#diff-summary").textContent = `This version against its parent: ${data.added} added, ` +
+    `${data.removed} removed.`;
+  $("#diff").append(...lines.map(diffLine));
+}
+
+export function closeDiff() {
+  $("#diff-view").hidden = true;
+  $("#show-diff").setAttribute("aria-expanded", "false");
+}
+
+export function diffIsOpen() {
+  return !$("#diff-view").hidden;
+}
+
+export function toggleDiff() {
+  if (diffIsOpen()) return closeDiff();
+  $("#diff-view").hidden = false;
+  $("#show-diff").setAttribute("aria-expanded", "true");
+  loadDiff(state.currentPromptId);
+}
