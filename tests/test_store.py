@@ -68,6 +68,7 @@ def test_connection_uses_wal_and_the_agreed_pragmas(store):
     assert pragma("synchronous") == 1  # NORMAL
     assert pragma("foreign_keys") == 1
     assert pragma("busy_timeout") >= 5000
+    assert pragma("cache_size") == -512  # a bounded page cache per connection
 
 
 @pytest.mark.sqlite_only

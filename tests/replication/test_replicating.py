@@ -183,7 +183,7 @@ def _metrics(volume) -> dict[str, float]:
     """Scrape /metrics of an app on the volume's store: the gauges without labels."""
     settings = {
         "STRUCKDOWN_PROMPT_DB": str(volume.db),
-        "STRUCKDOWN_ADMIN_TOKEN": "t",
+        "STRUCKDOWN_ADMIN_TOKEN": ADMIN,
         **volume.settings,
     }
     app = webtest.TestApp(create_app(store=Store(Config.from_env(settings))))
