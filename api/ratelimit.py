@@ -62,11 +62,19 @@ class SaveLimiter:
 
     def check(self, req: falcon.Request) -> None:
         """Count one save; answer 429 with Retry-After if the client is over its limit."""
-        if self.limit is None:
-            return
-        key = client_key(client_address(req, self.trusted_proxies))
-        wait = self.counts.take(key, self.limit.count, self.limit.period, self.clock())
-        if wait > 0:
+        if self.limit is not None:
+            key = client_key(client_address(req, self.trusted_proxies))
+            self._refuse(self.counts.take(key, self.limit.count, self.limit.period, self.clock()))
+
+    def check_early(self, req: falcon.Request) -> None:
+        """Answer 429 now, counting nothing, if check() would: a client over its limit then
+        costs no work before it (the real count is check(), in the save's transaction)."""
+        if self.limit is not None:
+            key = client_key(client_address(req, self.trusted_proxies))
+            self._refuse(self.counts.peek(key, self.limit.count, self.limit.period, self.clock()))
+
+    def _refuse(self, wait: float) -> None:
+        if wait > 1e-9:
             seconds = max(1, math.ceil(wait))
             per = _PERIOD_NAMES.get(self.limit.period, f"{self.limit.period:g} seconds")
             raise falcon.HTTPTooManyRequests(

@@ -32,11 +32,17 @@ class Saver:
 
     def save(self, req, resp, text: str, parent_id: str | None) -> Saved:
         token = secrets.token_urlsafe(32)  # 256 bits; only its hash is stored
+        # The template interface is read before the write transaction, so other writers
+        # do not queue behind the reading; a client over its limit is refused first.
+        self.limiter.check_early(req)
+        template = self.store.prompts.template_of(text)
         # One transaction, one commit: the save and its count against the rate limit
         # land together, and a save that fails is not counted.
         with self.store.transaction():
             self.limiter.check(req)
-            version, created = self.store.prompts.save(text, parent_id, delete_token=token)
+            version, created = self.store.prompts.save(
+                text, parent_id, delete_token=token, template=template
+            )
         resp.status = falcon.HTTP_201 if created else falcon.HTTP_200
         if created:  # an idempotent hit must not hand out power over someone else's prompt
             resp.location = f"/api/prompts/{version.id}"

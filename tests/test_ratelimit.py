@@ -181,3 +181,18 @@ def test_a_save_the_store_refuses_is_not_counted(config, clock):
     for i in range(3):
         post(client, f"p{i}", 201)
     post(client, "p3", 429)
+
+
+def test_a_client_over_its_limit_is_refused_before_its_text_is_read(config, clock, monkeypatch):
+    from api import template_interface
+
+    client = make_client(config, clock, limit="2/minute")
+    read = []
+    real = template_interface.stored
+    monkeypatch.setattr(template_interface, "stored", lambda text: read.append(text) or real(text))
+    post(client, "one {{ a }}", 201)
+    post(client, "two {{ b }}", 201)
+    post(client, "three {{ c }}", 429)
+    assert read == ["one {{ a }}", "two {{ b }}"]  # the refused text was never read
+    clock.now += 30  # one save's worth of allowance back
+    post(client, "three {{ c }}", 201)

@@ -1,0 +1,134 @@
+"""Prompt versions as the request path reads them: by id, by text, as a lineage or a list."""
+
+from __future__ import annotations
+
+from peewee import Tuple, fn
+
+from .connection import Database
+from .errors import InvalidPromptId, PromptNotFound, PromptRemoved
+from .rows import Ancestor, Listed, Version, VersionMeta
+from .schema import PromptRow
+from .values import SUMMARY_CHARS, summarise, validate_prompt_id
+
+GET = (
+    "SELECT id, parent_id, text, created_at, sha256, removed_at, template FROM prompts WHERE id = ?"
+)
+GET_META = "SELECT id, parent_id, created_at, sha256 FROM prompts WHERE id = ?"
+FIND_ROOT = (
+    "SELECT id, parent_id, created_at, sha256 FROM prompts WHERE parent_id IS NULL AND sha256 = ?"
+)
+FIND_CHILD = (
+    "SELECT id, parent_id, created_at, sha256 FROM prompts WHERE parent_id = ? AND sha256 = ?"
+)
+HISTORY = f"""
+WITH RECURSIVE ancestry (id, parent_id, created_at, sha256, head, removed, template, depth) AS (
+    SELECT id, parent_id, created_at, sha256, substr(text, 1, {SUMMARY_CHARS * 4}),
+           removed_at IS NOT NULL, template, 0
+    FROM prompts WHERE id = ?
+    UNION ALL
+    SELECT p.id, p.parent_id, p.created_at, p.sha256, substr(p.text, 1, {SUMMARY_CHARS * 4}),
+           p.removed_at IS NOT NULL, p.template, a.depth + 1
+    FROM prompts AS p JOIN ancestry AS a ON p.id = a.parent_id
+    WHERE a.depth < ?
+)
+SELECT id, parent_id, created_at, sha256, head, removed, template FROM ancestry ORDER BY depth
+"""
+NO_LIMIT = 1_000_000_000
+
+
+class VersionReads:
+    """Read prompt versions from one database."""
+
+    def __init__(self, database: Database):
+        self.database = database
+        prepare = database.dialect.prepare
+        self._get, self._get_meta = prepare(GET), prepare(GET_META)
+        self._find_root, self._find_child = prepare(FIND_ROOT), prepare(FIND_CHILD)
+        self._history = prepare(HISTORY)
+
+    def get(self, prompt_id: str) -> Version:
+        """Return a version with its text; raise PromptNotFound (PromptRemoved: a tombstone)."""
+        version = self.find(prompt_id)
+        if version is None:
+            raise PromptNotFound(prompt_id)
+        if version.removed_at is not None:
+            raise PromptRemoved(prompt_id)
+        return version
+
+    def find(self, prompt_id: str) -> Version | None:
+        """Return a version, tombstones included, or None."""
+        row = self.database.one(self._get, (validate_prompt_id(prompt_id),))
+        return None if row is None else Version._make(row)
+
+    def meta(self, prompt_id: str) -> VersionMeta | None:
+        """Return a version without its text, or None."""
+        row = self.database.one(self._get_meta, (prompt_id,))
+        return None if row is None else VersionMeta._make(row)
+
+    def exists(self, prompt_id: str) -> bool:
+        """Say whether a version with this id exists (tombstones included; False for non-UUIDs)."""
+        try:
+            return self.meta(validate_prompt_id(prompt_id)) is not None
+        except InvalidPromptId:
+            return False
+
+    def find_same(self, parent_id: str | None, sha256: str) -> VersionMeta | None:
+        """Return the version holding this text under this parent (None: a root), if any."""
+        if parent_id is None:
+            row = self.database.one(self._find_root, (sha256,))
+        else:
+            row = self.database.one(self._find_child, (parent_id, sha256))
+        return None if row is None else VersionMeta._make(row)
+
+    def history(self, prompt_id: str, limit: int | None = None) -> list[Ancestor]:
+        """Return the ancestors of a version, nearest first, at most `limit`, in one query."""
+        depth = NO_LIMIT if limit is None else max(0, limit)
+        rows = self.database.execute(self._history, (validate_prompt_id(prompt_id), depth))
+        found = [
+            Ancestor(id_, parent_id, created_at, sha256, summarise(head), bool(removed), template)
+            for id_, parent_id, created_at, sha256, head, removed, template in rows
+        ]
+        if not found:
+            raise PromptNotFound(prompt_id)
+        return found[1:]
+
+    def listing(
+        self, limit: int = 100, offset: int = 0, after: tuple[str, str] | None = None
+    ) -> list[Listed]:
+        """List versions newest first, without their text.
+
+        `after` is the (created_at, id) of the last row already seen: keyset
+        pagination that stays fast and stable however deep it goes.
+        """
+        query = PromptRow.select().order_by(PromptRow.created_at.desc(), PromptRow.id.desc())
+        if after is not None:
+            query = query.where(Tuple(PromptRow.created_at, PromptRow.id) < Tuple(*after))
+        return self._listed(query.limit(limit).offset(offset))
+
+    def children(self, prompt_id: str) -> list[Listed]:
+        """List the direct descendants of a version, oldest first."""
+        if not self.exists(prompt_id):
+            raise PromptNotFound(prompt_id)
+        query = PromptRow.select().where(PromptRow.parent == validate_prompt_id(prompt_id))
+        return self._listed(query.order_by(PromptRow.created_at, PromptRow.id))
+
+    def _listed(self, query) -> list[Listed]:
+        head = fn.substr(PromptRow.text, 1, SUMMARY_CHARS * 4)
+        rows = query.select(
+            PromptRow.id,
+            PromptRow.parent,
+            PromptRow.created_at,
+            PromptRow.sha256,
+            head,
+            PromptRow.removed_at,
+        )
+        return [
+            Listed(id_, parent_id, created_at, sha256, summarise(text), removed_at is not None)
+            for id_, parent_id, created_at, sha256, text, removed_at in rows.tuples().bind(
+                self.database.ready()
+            )
+        ]
+
+    def count(self) -> int:
+        """Return the number of versions, tombstones included."""
+        return PromptRow.select().bind(self.database.ready()).count()
