@@ -35,7 +35,7 @@ class Saver:
         # The template interface is read before the write transaction, so other writers
         # do not queue behind the reading; a client over its limit is refused first.
         self.limiter.check_early(req)
-        template = self.store.prompts.template_of(text)
+        template = self.store.prompts.template_for(text, parent_id)
         # One transaction, one commit: the save and its count against the rate limit
         # land together, and a save that fails is not counted.
         with self.store.transaction():

@@ -66,13 +66,18 @@ class PromptVersions(VersionReads):
 
     # -- writes ------------------------------------------------------------------------
 
-    def template_of(self, text: str) -> str:
-        """Return the stored form of a storable text's template interface.
+    def template_for(self, text: str, parent_id: str | None = None) -> str | None:
+        """Return the template interface a save of `text` under `parent_id` will store.
 
-        For a caller that reads it before its write transaction, so that the other
-        writers do not wait while it reads; a text the store refuses is refused first.
+        For a caller that reads it before its write transaction, so that other writers
+        do not wait while it reads. None when the text is stored there already: an
+        idempotent save reads nothing. A text the store refuses is refused here.
         """
-        encode_text(text, self.max_bytes)
+        digest = sha256_of(encode_text(text, self.max_bytes))
+        parent_id = optional_prompt_id(parent_id)
+        parent = None if parent_id is None else self.meta(parent_id)
+        if (parent and parent.sha256 == digest) or self.find_same(parent_id, digest):
+            return None
         return template_interface.stored(text)
 
     def save(
@@ -88,7 +93,7 @@ class PromptVersions(VersionReads):
         Idempotent: the same text under the same parent returns the existing
         version, and text equal to the parent's returns the parent; neither writes.
         A new version keeps the hash of `delete_token`, which a takedown asks for,
-        and `template`, if given, as its template interface (template_of(text)).
+        and `template`, if given, as its template interface (template_for(text)).
         """
         digest = sha256_of(encode_text(text, self.max_bytes))
         parent_id = optional_prompt_id(parent_id)
