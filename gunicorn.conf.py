@@ -69,6 +69,12 @@ def on_starting(server):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)  # the workers inherit it
 
 
+def worker_exit(server, worker):
+    from api import logs
+
+    logs.flush()  # the request lines still waiting for their batch
+
+
 def child_exit(server, worker):
     from prometheus_client import multiprocess
 

@@ -8,11 +8,13 @@ neither a request path nor an error message can leak one to a log service.
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import logging
 import os
 import re
 import threading
+import time
 from datetime import UTC, datetime
 
 import msgspec
@@ -77,25 +79,72 @@ class TextFormatter(LineFormatter):
     text = True
 
 
-_write_lock = threading.Lock()
+STDOUT = 1  # what dokku and log shippers collect
+PIPE_BUF = 4096  # a write to a pipe of at most this many bytes is never split
+FLUSH_SECONDS = 0.2
+
+
+class _Stdout:
+    """Lines to stdout, batched: whole lines, at most PIPE_BUF bytes a write, so lines from
+    several workers sharing the pipe never mix, and one write carries many lines."""
+
+    def __init__(self):
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # the parent writes its own lines
+        atexit.register(self.flush)
+
+    def _reset(self) -> None:
+        self.lock, self.lines, self.size, self.ticking = threading.Lock(), [], 0, False
+
+    def write(self, line: str, now: bool = False) -> None:
+        data = (line + "\n").encode()
+        with self.lock:
+            if self.size + len(data) > PIPE_BUF:
+                self._flush()
+            self.lines.append(data)
+            self.size += len(data)
+            if now:
+                self._flush()
+            elif not self.ticking:
+                self.ticking = True
+                threading.Thread(target=self._tick, name="log-flush", daemon=True).start()
+
+    def flush(self) -> None:
+        with self.lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        data = b"".join(self.lines)
+        self.lines.clear()
+        self.size = 0
+        while data:
+            data = data[os.write(STDOUT, data) :]
+
+    def _tick(self) -> None:
+        while True:  # a line waits at most FLUSH_SECONDS, even when no request follows
+            time.sleep(FLUSH_SECONDS)
+            self.flush()
+
+
+_stdout = _Stdout()
 
 
 def write_line(line: str) -> None:
-    """Write one line to stdout (fd 1, what dokku collects) in one write: lines never mix."""
-    data = (line + "\n").encode()
-    with _write_lock:
-        os.write(STDOUT, data)
+    """Write a line (a request's) to stdout within FLUSH_SECONDS, in order with the rest."""
+    _stdout.write(line)
 
 
-STDOUT = 1
+def flush() -> None:
+    """Write out the lines waiting for their batch (gunicorn's worker_exit, the tests)."""
+    _stdout.flush()
 
 
 class LineHandler(logging.Handler):
     """A logging handler that writes each formatted record with write_line."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        try:
-            write_line(self.format(record))
+        try:  # at once: a warning may come just before the process stops
+            _stdout.write(self.format(record), now=True)
         except Exception:  # a log line must never break a request
             self.handleError(record)
 

@@ -9,17 +9,19 @@ import webtest
 
 from api.app import create_app
 from api.config import Config, ConfigError
-from api.logs import redact
+from api.logs import flush, redact
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
 
 def _lines(capfd) -> list[dict]:
+    flush()  # request lines are written in batches
     return [json.loads(line) for line in capfd.readouterr().out.splitlines() if line]
 
 
 def test_each_request_gets_one_line_naming_its_route_not_its_path(client, save, capfd):
     saved = save("Summarise {{ doc }}")
+    flush()
     capfd.readouterr()
     resp = client.get(f"/api/prompts/{saved['id']}")
     (line,) = _lines(capfd)
@@ -74,6 +76,7 @@ def test_a_server_error_names_its_request_id_and_logs_one_line(store, client, mo
 def test_the_text_format_has_the_same_fields_on_one_line(make_config, capfd):
     client = webtest.TestApp(create_app(make_config(log_format="text")))
     client.get("/healthz", headers={"X-Request-ID": "r1"})
+    flush()
     line = capfd.readouterr().out.strip().splitlines()[-1]
     assert " info request_id=r1 method=GET route=/healthz status=200 duration_ms=" in line
     assert " bytes=15 client=" in line  # {"status":"ok"}
