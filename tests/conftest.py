@@ -16,6 +16,7 @@ import pytest
 import webtest
 from click.testing import CliRunner
 
+from api import logs
 from api.app import create_app
 from api.config import Config
 from api.store import Store
@@ -52,6 +53,8 @@ def isolated_environment(tmp_path, monkeypatch):
         if name.startswith("STRUCKDOWN_") or name == "DATABASE_URL":
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    yield
+    logs.flush()  # a test's request lines land in its own captured output
 
 
 @pytest.fixture(scope="session")
