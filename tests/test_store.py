@@ -11,6 +11,8 @@ import sqlite3
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from api.config import Config
 from api.store import (
@@ -290,3 +292,15 @@ def test_rate_limit_allows_a_burst_then_spaces_saves(store):
     assert store.rate_limits.take("k", 3, 60, now + 19.9) > 0
     assert store.rate_limits.take("k", 3, 60, now + 20.0) == 0
     assert store.rate_limits.take("other", 3, 60, now) == 0
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.text(
+        st.sampled_from(list("ab \t\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029\u00a0é")), max_size=300
+    )
+)
+def test_the_summary_is_the_first_non_blank_line_as_splitlines_reads_lines(text):
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    expected = first if len(first) <= SUMMARY_CHARS else first[: SUMMARY_CHARS - 1] + "…"
+    assert summarise(text) == expected
