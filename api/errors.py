@@ -17,7 +17,7 @@ log = logging.getLogger("prompt_store")
 
 # Saves answer errors with `error` too: the struckdown playground's editor reads only
 # `data.error` (never the status) to tell a failed save from a saved one.
-SAVES = frozenset({("POST", "/api/prompts"), ("POST", "/api/save-prompt")})
+PLAYGROUND_ROUTE = "/api/save-prompt"  # every answer of it; of /api/prompts, the saves
 NOTHING_STORED = "Nothing was stored."
 
 
@@ -28,7 +28,8 @@ def serialize_error(req: falcon.Request, resp: falcon.Response, error: falcon.HT
     description = error.description or _DEFAULT_DESCRIPTIONS.get(error.status_code, title)
     if error.status_code >= 500:  # something a user may be asked to quote
         description = f"{description} (request id {getattr(req.context, 'request_id', '-')})"
-    if (req.method, req.uri_template) in SAVES or req.uri_template == "/api/save-prompt":
+    route = req.uri_template
+    if route == PLAYGROUND_ROUTE or (route == "/api/prompts" and req.method == "POST"):
         sentence = _sentence(error, description)
         resp.data = msgspec.json.encode(SaveError(title, description, sentence))
     else:

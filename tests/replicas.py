@@ -16,7 +16,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from tests.servers import ROOT, free_port
+from tests.servers import ROOT, free_port, wait_until_up
 
 BIN = Path(sys.executable).parent
 # Distinctive fake credentials: tests search every log line for them.
@@ -47,16 +47,10 @@ class MotoS3:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"moto_server exited:\n{self.log.read_text()}")
-            try:
-                urllib.request.urlopen(self.endpoint, timeout=2).read()
-                return self
-            except (OSError, urllib.error.HTTPError):
-                time.sleep(0.2)
-        raise RuntimeError("moto_server did not start")
+        wait_until_up(
+            self.process, self.log, lambda: urllib.request.urlopen(self.endpoint, timeout=2).read()
+        )
+        return self
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

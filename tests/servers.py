@@ -15,6 +15,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def wait_until_up(process: subprocess.Popen, log: Path, ready, seconds: float = 30) -> None:
+    """Wait until `ready()` is true; raise with the process's log if it exits or never is."""
+    name = Path(process.args[0]).name
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited:\n{log.read_text()}")
+        try:
+            if ready():
+                return
+        except OSError:  # not listening yet (urllib's HTTPError is an OSError too)
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{name} did not start:\n{log.read_text()}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -71,16 +87,10 @@ class Gunicorn:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{self.log.read_text()}")
-            try:
-                if self.request("GET", self.health_path)[0] == 200:
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not become healthy:\n{self.log.read_text()}")
+        wait_until_up(
+            self.process, self.log, lambda: self.request("GET", self.health_path)[0] == 200
+        )
+        return self
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         if self.process is None or self.process.poll() is not None:
