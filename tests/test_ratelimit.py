@@ -12,8 +12,8 @@ import pytest
 import webtest
 
 from api.app import create_app
+from api.clients import client_key
 from api.config import ConfigError, RateLimit
-from api.ratelimit import client_key
 
 
 class Clock:
@@ -129,6 +129,75 @@ def test_ipv6_clients_are_grouped_by_their_64_prefix():
     assert client_key("2001:db8::1") != client_key("2001:db8:0:1::1")
     assert client_key("::ffff:203.0.113.5") == client_key("203.0.113.5")
     assert len(client_key("203.0.113.5")) == 32  # a hash, never the address itself
+
+
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        "198.51.100.9:4711",
+        "198.51.100.9:1",
+        "3325256713",
+        "0xc6336409",
+        "0xC6.0x33.0x64.0x09",
+        "198.051.100.009",
+        "198.51.25609",
+        "198.3367945",
+        " 198.51.100.9 ",
+        "::ffff:198.51.100.9",
+        "[::ffff:198.51.100.9]:443",
+    ],
+)
+def test_every_spelling_of_an_ipv4_address_is_the_same_client(spelled):
+    assert client_key(spelled) == client_key("198.51.100.9")
+
+
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        "[2001:db8::1]:443",
+        "[2001:db8::1]",
+        "2001:db8:0:0::ffff",
+        "[2001:DB8::1]:1",
+        "2001:db8::1%eth0",
+    ],
+)
+def test_every_spelling_of_an_ipv6_address_is_the_same_client(spelled):
+    assert client_key(spelled) == client_key("2001:db8::1")
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "unknown",
+        "_hidden",
+        "spoof-1",
+        "1.2.3.4.5",
+        "256.1.1.1",
+        "4294967296",
+        "0x1g",
+        "[::1",
+        "1.2.3.4:99999",
+        "198.51.100.9:port",
+        "",
+        "::1::1",
+        "9" * 40,
+    ],
+)
+def test_whatever_is_not_an_address_shares_one_bucket(junk):
+    assert client_key(junk) == client_key("not an address either")
+    assert client_key(junk) != client_key("198.51.100.9")
+
+
+def test_a_proxy_adding_ports_or_spellings_gives_a_client_no_second_allowance(config, clock):
+    client = make_client(config, clock, proxies=1, addr="10.0.0.1")
+    for spelled in ("198.51.100.9:50001", "[::ffff:198.51.100.9]:50002", "3325256713"):
+        post(client, spelled, 201, **{"X-Forwarded-For": spelled})
+    for spelled in ("198.51.100.9:50003", "198.051.100.009", "0xc6336409"):
+        post(client, spelled + " again", 429, **{"X-Forwarded-For": spelled})
+    # Entries that are no address at all are one client between them.
+    for i in range(3):
+        post(client, f"junk {i}", 201, **{"X-Forwarded-For": f"junk-{i}"})
+    post(client, "junk 3", 429, **{"X-Forwarded-For": "unknown"})
 
 
 def test_the_limit_is_shared_by_app_instances_in_other_processes(config, clock):
