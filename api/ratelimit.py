@@ -16,7 +16,7 @@ _PERIOD_NAMES = {1.0: "second", 60.0: "minute", 3600.0: "hour"}
 
 
 class SaveLimiter:
-    """Counts every accepted save against the client's allowance, shared by all workers."""
+    """Counts every save, stored or refused, against its client's allowance (all workers)."""
 
     def __init__(
         self,
@@ -40,6 +40,13 @@ class SaveLimiter:
         if self.limit is not None:
             key = client_key(client_address(req, self.trusted_proxies))
             self._refuse(self.counts.peek(key, self.limit.count, self.limit.period, self.clock()))
+
+    def charge(self, req: falcon.Request) -> None:
+        """Count a refused save in a transaction of its own; refuse nothing (the request
+        already has its answer). A client already over its limit has nothing to count."""
+        if self.limit is not None:
+            key = client_key(client_address(req, self.trusted_proxies))
+            self.counts.take(key, self.limit.count, self.limit.period, self.clock())
 
     def _refuse(self, wait: float) -> None:
         if wait > 1e-9:
