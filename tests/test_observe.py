@@ -9,8 +9,8 @@ import pytest
 import webtest
 
 from api.app import create_app
-from api.config import Config, ConfigError
 from api.clients import client_key
+from api.config import Config, ConfigError
 from api.logs import CUT, PIPE_BUF, AccessLog, LineFormatter, TextFormatter, flush, redact
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
