@@ -23,6 +23,7 @@ from .bodies import (
 from .links import Links
 from .payloads import decode
 from .ratelimit import SaveLimiter
+from .scrubbing import ScrubRetry
 from .store import (
     InvalidPromptId,
     InvalidPromptText,
@@ -41,8 +42,11 @@ _NOT_COUNTED = frozenset({409, 429})
 class Saver:
     """The save path both save endpoints share: rate limit, store, status and share URL."""
 
-    def __init__(self, store: Store, limiter: SaveLimiter, links: Links, max_bytes: int):
+    def __init__(
+        self, store: Store, limiter: SaveLimiter, links: Links, max_bytes: int, scrubs: ScrubRetry
+    ):
         self.store, self.limiter, self.links, self.max_bytes = store, limiter, links, max_bytes
+        self.scrubs = scrubs
 
     @contextlib.contextmanager
     def counted(self, req) -> Iterator[None]:
@@ -73,6 +77,7 @@ class Saver:
             version, created = self.store.prompts.save(
                 text, parent_id, delete_token=token, template=template
             )
+        self.scrubs.nudge()  # a takedown's scrub left pending is retried after a write
         resp.status = falcon.HTTP_201 if created else falcon.HTTP_200
         if created:  # an idempotent hit must not hand out power over someone else's prompt
             resp.location = f"/api/prompts/{version.id}"
