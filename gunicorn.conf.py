@@ -39,11 +39,8 @@ logconfig_dict = {
     "disable_existing_loggers": False,
     "formatters": {"line": {"()": f"api.logs.{_formatter}"}},
     "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "formatter": "line",
-            "stream": "ext://sys.stdout",
-        }
+        # Each line one write of at most PIPE_BUF bytes, as the workers' lines are.
+        "stdout": {"class": "api.logs.LineHandler", "formatter": "line"}
     },
     "root": {"level": "WARNING", "handlers": ["stdout"]},
     "loggers": {

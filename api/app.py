@@ -29,6 +29,7 @@ from .resources import (
     StoreStats,
 )
 from .saving import PlaygroundSave, Prompts, Saver
+from .scrubbing import ScrubRetry
 from .store import Store
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -69,12 +70,15 @@ def create_app(
     admin = AdminOnly(config.admin_token)
     links = Links(config.public_url)
     limiter = SaveLimiter(store.rate_limits, config.save_rate_limit, config.trusted_proxies, clock)
-    saver = Saver(store, limiter, links, config.max_bytes)
+    scrubs = ScrubRetry(store)
+    saver = Saver(store, limiter, links, config.max_bytes, scrubs)
     page = EditorPage(store, config.max_bytes)
 
     app.add_route("/api/prompts", Prompts(store, saver, admin))
     app.add_route("/api/save-prompt", PlaygroundSave(saver))
-    app.add_route("/api/prompts/{prompt_id}", PromptVersion(store, config.cache_max_age, limiter))
+    app.add_route(
+        "/api/prompts/{prompt_id}", PromptVersion(store, config.cache_max_age, limiter, scrubs)
+    )
     app.add_route("/api/prompts/{prompt_id}/raw", PromptRaw(store, config.cache_max_age))
     app.add_route("/api/prompts/{prompt_id}/history", PromptHistory(store, links))
     app.add_route("/api/prompts/{prompt_id}/diff", PromptDiff(store))

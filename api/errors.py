@@ -78,8 +78,9 @@ def _scrub_incomplete(req, resp, error, params):
     raise falcon.HTTPServiceUnavailable(
         title="Removed, not yet scrubbed",
         description="The prompt is removed and its links answer 410, but the server could "
-        "not yet wipe every old copy of its text from its files. The operator can finish "
-        "with `prompt-store purge ID --yes`.",
+        "not yet wipe every old copy of its text from its files (a long read was using "
+        "them). It retries by itself until it can; the operator can finish at once with "
+        "`prompt-store purge ID --yes`.",
         retry_after=1,
     )
 

@@ -1,9 +1,14 @@
 """Logs as an event stream on stdout: one line per event, fields not prose, no capabilities.
 
 Every line is JSON (or, with STRUCKDOWN_LOG_FORMAT=text, one readable line with the
-same fields). Prompt ids, old flat-file ids, delete tokens and the admin token are
-capabilities: a line that would hold one has it replaced before it is written, so
-neither a request path nor an error message can leak one to a log service.
+same fields, each value that is not one plain word quoted and escaped, so no value can
+add a field). Prompt ids, old flat-file ids, delete tokens and the admin token are
+capabilities: a value that would hold one, also percent-encoded, has it replaced before
+the line is written, so neither a request path nor an error message can leak one to a
+log service. No line is longer than PIPE_BUF (its longest value is cut, with a marker),
+so lines of several workers sharing a pipe never mix. gunicorn's own refusals of
+malformed requests are named by their kind and the client's hashed key, never by the
+request line or the address.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ import os
 import re
 import threading
 import time
+import urllib.parse
 from datetime import UTC, datetime
 
 import msgspec
+
+from .clients import client_key
 
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
@@ -32,8 +40,22 @@ _secrets: list[str] = []  # exact strings to hide too: the admin token of this p
 MIN_SECRET = 16
 
 
+_PERCENT_ROUNDS = 3  # an id percent-encoded twice over is still found
+
+
 def redact(text: str) -> str:
-    """Return `text` with every capability replaced by a marker."""
+    """Return `text` with every capability replaced by a marker, percent-encoded ones too.
+
+    A percent-encoded text is decoded first (a path's `%36e…` is a working id), so what
+    is logged is the decoded text.
+    """
+    for _ in range(_PERCENT_ROUNDS):
+        if "%" not in text:
+            break
+        decoded = urllib.parse.unquote(text, errors="replace")
+        if decoded == text:
+            break
+        text = decoded
     for secret in _secrets:
         text = text.replace(secret, "<secret>")
     return _CAPABILITIES.sub("<id>", text)
@@ -43,12 +65,67 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+PIPE_BUF = 4096  # a write to a pipe of at most this many bytes is never split
+CUT = "...[cut: log line over 4096 bytes]"
+# A value written bare in the text format: printable ASCII without space, quote, = or \.
+_PLAIN = re.compile(r"[!#-<>-\[\]-~]+")
+
+
 def render(fields: dict, text: bool) -> str:
-    """One log line from its fields: JSON, or `time level key=value …` for people."""
+    """One log line from its fields: JSON, or `time level key=value …` for people.
+
+    The line with its newline fits in PIPE_BUF: the longest text value is cut to fit,
+    ending in CUT.
+    """
+    line = _render(fields, text)
+    if len(line.encode()) < PIPE_BUF:
+        return line
+    fields = dict(fields)
+    for _ in range(4):  # each round cuts at least the excess: one or two suffice
+        excess = len(line.encode()) + 1 - PIPE_BUF
+        if excess <= 0:
+            return line
+        texts = [k for k, v in fields.items() if isinstance(v, str)]
+        name = max(texts, key=lambda k: len(fields[k]))
+        value = fields[name].removesuffix(CUT)
+        fields[name] = value[: max(0, len(value) - excess - len(CUT))] + CUT
+        line = _render(fields, text)
+    return _render({"time": fields["time"], "level": fields["level"], "message": CUT}, text)
+
+
+def _render(fields: dict, text: bool) -> str:
     if not text:
         return msgspec.json.encode(fields).decode()
-    head = f"{fields.pop('time')} {fields.pop('level')}"
-    return head + "".join(f" {k}={v}" for k, v in fields.items() if v is not None)
+    head = f"{fields['time']} {fields['level']}"
+    return head + "".join(
+        f" {k}={_text_value(v)}"
+        for k, v in fields.items()
+        if v is not None and k not in ("time", "level")
+    )
+
+
+def _text_value(value) -> str:
+    """A value of the text format: bare if one plain word, else JSON-quoted and escaped."""
+    if isinstance(value, str) and _PLAIN.fullmatch(value):
+        return value
+    if isinstance(value, str):
+        return msgspec.json.encode(value).decode()
+    return str(value)
+
+
+# gunicorn's own warning, formatted before it is logged: the address in it is raw, and
+# the error quotes the request line (whose path may hold an id).
+_GUNICORN_REFUSAL = re.compile(r"Invalid request from ip=(?P<ip>\S*): (?P<error>.*)", re.DOTALL)
+
+
+def _gunicorn_refusal(message: str) -> tuple[str, str | None]:
+    """gunicorn's "Invalid request from ip=…: …" as (its kind, the client's key)."""
+    found = _GUNICORN_REFUSAL.fullmatch(message)
+    if found is None:
+        return message, None
+    # The kind is what comes before the quoted part ("Invalid HTTP request line: 'GET …'").
+    kind = re.split(r"[:'\"]", found["error"], maxsplit=1)[0].strip()
+    return f"malformed request refused by gunicorn: {kind}", client_key(found["ip"])
 
 
 class LineFormatter(logging.Formatter):
@@ -57,7 +134,9 @@ class LineFormatter(logging.Formatter):
     text = False
 
     def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
+        message, client = record.getMessage(), None
+        if record.name.startswith("gunicorn"):
+            message, client = _gunicorn_refusal(message)
         if record.exc_info:
             # The exception, not its traceback: a traceback is many lines and can
             # quote request data. The request id ties it to its request.
@@ -68,9 +147,12 @@ class LineFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "request_id": getattr(record, "request_id", None) or REQUEST_ID.get(),
-            "message": message,
+            "message": redact(message),
+            "client": client,
         }
-        return redact(render(fields, self.text))
+        if client is None:
+            del fields["client"]
+        return render(fields, self.text)
 
 
 class TextFormatter(LineFormatter):
@@ -80,7 +162,6 @@ class TextFormatter(LineFormatter):
 
 
 STDOUT = 1  # what dokku and log shippers collect
-PIPE_BUF = 4096  # a write to a pipe of at most this many bytes is never split
 FLUSH_SECONDS = 0.2
 
 
@@ -98,6 +179,8 @@ class _Stdout:
 
     def write(self, line: str, now: bool = False) -> None:
         data = (line + "\n").encode()
+        if len(data) > PIPE_BUF:  # render() makes none this long; never split one all the same
+            data = data[: PIPE_BUF - len(CUT) - 1] + CUT.encode() + b"\n"
         with self.lock:
             if self.size + len(data) > PIPE_BUF:
                 self._flush()

@@ -61,7 +61,10 @@ def _read(req: falcon.Request, max_text_bytes: int) -> bytes:
     try:
         body = stream.read(limit + 1)
     except Exception as error:  # the server's parser refused it: a bad chunk size, a cut body
-        log.warning("unreadable body on %s %s: %s", req.method, req.uri_template, error)
+        # Its kind only: the parser's message quotes the bytes it choked on, prompt text.
+        log.warning(
+            "unreadable body on %s %s: %s", req.method, req.uri_template, type(error).__name__
+        )
         raise falcon.HTTPBadRequest(
             title="Malformed body",
             description="The request body could not be read (a malformed chunked encoding, "

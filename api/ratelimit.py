@@ -2,53 +2,21 @@
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import ipaddress
 import math
 import time
 from collections.abc import Callable
 
 import falcon
 
+from .clients import client_address, client_key
 from .config import RateLimit
 from .store.ratelimit import RateLimits
 
 _PERIOD_NAMES = {1.0: "second", 60.0: "minute", 3600.0: "hour"}
 
 
-def client_address(req: falcon.Request, trusted_proxies: int) -> str:
-    """Return the client's address, believing X-Forwarded-For only as far as trusted.
-
-    Each trusted proxy appends the address it saw, so with N trusted proxies the
-    client is the N-th entry from the right; anything further left is the
-    client's own claim and is ignored.
-    """
-    if trusted_proxies > 0:
-        hops = [h.strip() for h in (req.get_header("X-Forwarded-For") or "").split(",")]
-        hops = [h for h in hops if h]
-        if hops:
-            return hops[-min(trusted_proxies, len(hops))]
-    return req.remote_addr or "unknown"
-
-
-@functools.lru_cache(maxsize=4096)  # busy clients repeat; parsing and hashing each time costs
-def client_key(address: str) -> str:
-    """Return the rate-limit key for an address: hashed, IPv6 grouped by /64."""
-    try:
-        ip = ipaddress.ip_address(address)
-        if ip.version == 6 and ip.ipv4_mapped is None:
-            address = str(ipaddress.ip_network(f"{ip}/64", strict=False))
-        elif ip.version == 6:
-            address = str(ip.ipv4_mapped)
-    except ValueError:
-        pass
-    # Only a hash is stored: the database never holds client addresses.
-    return hashlib.sha256(address.encode()).hexdigest()[:32]
-
-
 class SaveLimiter:
-    """Counts every accepted save against the client's allowance, shared by all workers."""
+    """Counts every save, stored or refused, against its client's allowance (all workers)."""
 
     def __init__(
         self,
@@ -72,6 +40,13 @@ class SaveLimiter:
         if self.limit is not None:
             key = client_key(client_address(req, self.trusted_proxies))
             self._refuse(self.counts.peek(key, self.limit.count, self.limit.period, self.clock()))
+
+    def charge(self, req: falcon.Request) -> None:
+        """Count a refused save in a transaction of its own; refuse nothing (the request
+        already has its answer). A client already over its limit has nothing to count."""
+        if self.limit is not None:
+            key = client_key(client_address(req, self.trusted_proxies))
+            self.counts.take(key, self.limit.count, self.limit.period, self.clock())
 
     def _refuse(self, wait: float) -> None:
         if wait > 1e-9:

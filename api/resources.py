@@ -29,6 +29,7 @@ from .diffs import unified_diff
 from .links import Links
 from .payloads import parse_id
 from .ratelimit import SaveLimiter
+from .scrubbing import ScrubRetry
 from .store import PromptNotFound, PromptRemoved, Store, validate_prompt_id
 from .store.rows import Ancestor, Version
 
@@ -54,8 +55,8 @@ class PromptVersion:
 
     query_params = frozenset()
 
-    def __init__(self, store: Store, max_age: int, limiter: SaveLimiter):
-        self.store, self.max_age, self.limiter = store, max_age, limiter
+    def __init__(self, store: Store, max_age: int, limiter: SaveLimiter, scrubs: ScrubRetry):
+        self.store, self.max_age, self.limiter, self.scrubs = store, max_age, limiter, scrubs
 
     def on_get(self, req, resp, prompt_id):
         version = self.store.prompts.get(prompt_id)
@@ -77,7 +78,10 @@ class PromptVersion:
         # Counted like a save, and counted even when refused: guesses cost allowance.
         with self.store.transaction():
             self.limiter.check(req)
-        self.store.takedowns.delete(prompt_id, req.get_header("X-Delete-Token") or "")
+        try:
+            self.store.takedowns.delete(prompt_id, req.get_header("X-Delete-Token") or "")
+        finally:
+            self.scrubs.nudge()  # this one's scrub, if readers kept it from finishing
         resp.status = falcon.HTTP_204
 
 

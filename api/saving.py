@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import secrets
+from collections.abc import Iterator
 
 import falcon
 from msgspec import UNSET
@@ -21,28 +23,61 @@ from .bodies import (
 from .links import Links
 from .payloads import decode
 from .ratelimit import SaveLimiter
-from .store import Store, validate_prompt_id
+from .scrubbing import ScrubRetry
+from .store import (
+    InvalidPromptId,
+    InvalidPromptText,
+    ParentNotFound,
+    PromptTooLarge,
+    Store,
+    validate_prompt_id,
+)
+
+# What a client is refused for by its own request: each costs allowance like a save.
+# Not a 409 (two saves raced: the server's doing), a 5xx, or the 429 itself.
+_REFUSED = (InvalidPromptId, InvalidPromptText, ParentNotFound, PromptTooLarge)
+_NOT_COUNTED = frozenset({409, 429})
 
 
 class Saver:
     """The save path both save endpoints share: rate limit, store, status and share URL."""
 
-    def __init__(self, store: Store, limiter: SaveLimiter, links: Links, max_bytes: int):
+    def __init__(
+        self, store: Store, limiter: SaveLimiter, links: Links, max_bytes: int, scrubs: ScrubRetry
+    ):
         self.store, self.limiter, self.links, self.max_bytes = store, limiter, links, max_bytes
+        self.scrubs = scrubs
+
+    @contextlib.contextmanager
+    def counted(self, req) -> Iterator[None]:
+        """Around one save request, from before its body is read: a client over its limit
+        is refused first, costing no work; a request refused later costs allowance as a
+        save would (a stored save is counted in its own transaction, by save())."""
+        self.limiter.check_early(req)
+        try:
+            yield
+        except falcon.HTTPError as error:
+            if 400 <= error.status_code < 500 and error.status_code not in _NOT_COUNTED:
+                self.limiter.charge(req)
+            raise
+        except _REFUSED:
+            self.limiter.charge(req)
+            raise
 
     def save(self, req, resp, text: str, parent_id: str | None) -> Saved:
+        """Store a version for a request inside counted(); answer 429 if over the limit."""
         token = secrets.token_urlsafe(32)  # 256 bits; only its hash is stored
         # The template interface is read before the write transaction, so other writers
-        # do not queue behind the reading; a client over its limit is refused first.
-        self.limiter.check_early(req)
+        # do not queue behind the reading; an unknown parent is refused before either.
         template = self.store.prompts.template_for(text, parent_id)
         # One transaction, one commit: the save and its count against the rate limit
-        # land together, and a save that fails is not counted.
+        # land together (a save refused in it is counted by counted(), after the rollback).
         with self.store.transaction():
             self.limiter.check(req)
             version, created = self.store.prompts.save(
                 text, parent_id, delete_token=token, template=template
             )
+        self.scrubs.nudge()  # a takedown's scrub left pending is retried after a write
         resp.status = falcon.HTTP_201 if created else falcon.HTTP_200
         if created:  # an idempotent hit must not hand out power over someone else's prompt
             resp.location = f"/api/prompts/{version.id}"
@@ -65,8 +100,9 @@ class Prompts:
         self.store, self.saver, self.admin = store, saver, admin
 
     def on_post(self, req, resp):
-        request = decode(req, SaveRequest, self.saver.max_bytes)
-        resp.media = self.saver.save(req, resp, request.text, request.parent_id)
+        with self.saver.counted(req):
+            request = decode(req, SaveRequest, self.saver.max_bytes)
+            resp.media = self.saver.save(req, resp, request.text, request.parent_id)
 
     @falcon.before(admin_only)
     def on_get(self, req, resp):
@@ -108,6 +144,10 @@ class PlaygroundSave:
     def on_post(self, req, resp):
         # The playground's X-CSRF-Token header needs no check here: a JSON
         # content type cannot be sent cross-site without CORS, which is off.
+        with self.saver.counted(req):
+            resp.media = self._save(req, resp)
+
+    def _save(self, req, resp) -> PlaygroundSaved:
         request = decode(req, PlaygroundSaveRequest, self.saver.max_bytes)
         given = [t for t in (request.syntax, request.text) if t is not UNSET]
         if len(given) != 1:
@@ -120,7 +160,7 @@ class PlaygroundSave:
         saved = self.saver.save(req, resp, given[0], request.parent_id)
         # Text equal to its parent's stores nothing: the answer is the parent itself.
         unchanged = request.parent_id is not None and saved.id == request.parent_id.lower()
-        resp.media = PlaygroundSaved(
+        return PlaygroundSaved(
             *(getattr(saved, name) for name in Saved.__struct_fields__),
             prompt_id=saved.id,
             warning=UNCHANGED if unchanged else UNSET,

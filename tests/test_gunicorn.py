@@ -147,3 +147,63 @@ def test_what_gunicorn_refuses_itself_is_json_too(server, request_line, status):
     answer = json.loads(body)
     assert set(answer) == {"title", "description"} and answer["description"]
     assert "Traceback" not in server.log.read_text()
+
+
+def test_saves_refused_for_an_unknown_parent_use_up_the_allowance(tmp_path):
+    unknown = "00000000-0000-4000-8000-000000000000"
+    body = {"text": "a long text {{ x }} " * 10_000, "parent_id": unknown}
+    with Gunicorn(tmp_path / "prompts.db", STRUCKDOWN_SAVE_RATE_LIMIT="5/minute") as server:
+        statuses = [server.request("POST", "/api/prompts", body)[0] for _ in range(12)]
+        assert statuses == [422] * 5 + [429] * 7
+        # Requests at once from a client over its limit are all refused, none read.
+        with ThreadPoolExecutor(4) as pool:
+            statuses = list(
+                pool.map(lambda _: server.request("POST", "/api/prompts", body)[0], range(12))
+            )
+        assert statuses == [429] * 12
+        # The playground's endpoint shares the allowance, and says why in `error`.
+        status, _, answer = server.request("POST", "/api/save-prompt", {"syntax": "new"})
+        assert status == 429 and "Too many saves" in json.loads(answer)["error"]
+
+
+def _exchange_quietly(server, request: bytes) -> int:
+    try:
+        return _raw_exchange(server, request)[0]
+    except (ConnectionError, ValueError, IndexError):
+        return 0  # the server may close before answering; the log is what is tested
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_the_log_holds_no_prompt_text_address_or_id_and_no_overlong_line(tmp_path, log_format):
+    from api.logs import PIPE_BUF
+
+    prompt_id = "6e3f2a10-1b2c-4d5e-8f90-0a1b2c3d4e5f"
+    encoded = "".join(f"%{b:02x}" for b in prompt_id.encode())
+    secret = "SECRET-PROMPT-TEXT " * 400
+    tail = "Host: x\r\nConnection: close\r\n\r\n"
+    requests = [
+        # A chunked body sent without its chunk framing: the parser chokes on the text.
+        b"POST /api/prompts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        + json.dumps({"text": secret}).encode()
+        + b"\r\n",
+        # gunicorn's own refusals, quoting the request line with a percent-encoded id.
+        f"GET /p/{encoded} HTTP/9.9\r\n{tail}".encode(),
+        f"GET /p/{encoded} level=critical HTTP/1.1\r\n{tail}".encode(),
+        f"GET /{'a' * 8000} HTTP/9.9\r\n{tail}".encode(),
+    ]
+    env = {"STRUCKDOWN_LOG_FORMAT": log_format}
+    with Gunicorn(tmp_path / "prompts.db", **env) as server:
+        with ThreadPoolExecutor(4) as pool:
+            statuses = list(pool.map(lambda r: _exchange_quietly(server, r), requests * 5))
+    assert set(statuses) == {400}
+    raw = server.log.read_bytes()
+    lines = raw.decode().splitlines()
+    assert all(len(line.encode()) + 1 <= PIPE_BUF for line in lines)
+    for text in ("SECRET", prompt_id, encoded, "ip=127.0.0.1", "level=critical"):
+        assert text not in raw.decode(), text
+    refusals = [line for line in lines if "malformed request refused by gunicorn" in line]
+    assert len(refusals) == 15
+    if log_format == "json":
+        assert all(json.loads(line)["client"] for line in refusals)
+        assert sum("unreadable body" in line for line in lines) == 5

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import webtest
 
 from api.app import create_app
+from api.clients import client_key
 from api.config import Config, ConfigError
-from api.logs import flush, redact
+from api.logs import CUT, PIPE_BUF, AccessLog, LineFormatter, TextFormatter, flush, redact
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
@@ -157,3 +159,124 @@ def test_an_unknown_method_is_logged_and_counted_as_other(client, capfd, admin_h
     assert line["method"] == "OTHER"  # a client's own word never becomes a label or a field
     metrics = client.get("/metrics", headers=admin_headers).text
     assert 'method="BREW"' not in metrics and 'method="OTHER"' in metrics
+
+
+def _record(message: str, name: str = "prompt_store", exc: BaseException | None = None):
+    import logging
+
+    exc_info = (type(exc), exc, None) if exc else None
+    return logging.LogRecord(name, logging.WARNING, __file__, 1, message, None, exc_info)
+
+
+# key=value pairs of a text line after its time and level: bare words or JSON strings.
+_PAIR = re.compile(r' (\w+)=("(?:[^"\\]|\\.)*"|[^ "]+)')
+
+
+def _text_fields(line: str) -> dict:
+    time, level, rest = line.split(" ", 2)
+    rest = " " + rest
+    pairs = _PAIR.findall(rest)
+    assert "".join(f" {k}={v}" for k, v in pairs) == rest, "the line is not only key=value"
+    return {"time": time, "level": level} | {
+        k: json.loads(v) if v.startswith('"') else v for k, v in pairs
+    }
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "x level=critical",
+        'x" level=critical a="',
+        "x\nlevel=critical",
+        'x \\" level=critical',
+        "tab\tlevel=critical",
+    ],
+)
+def test_a_text_line_cannot_be_given_fields_by_what_it_quotes(message):
+    line = TextFormatter().format(_record(message))
+    assert "\n" not in line
+    fields = _text_fields(line)
+    assert fields["level"] == "warning"
+    assert set(fields) == {"time", "level", "logger", "message"}
+    assert fields["message"] == message
+
+
+def test_text_lines_keep_plain_values_bare(make_config, capfd):
+    client = webtest.TestApp(create_app(make_config(log_format="text")))
+    client.get("/healthz", headers={"X-Request-ID": "r1"})
+    flush()
+    line = capfd.readouterr().out.strip().splitlines()[-1]
+    assert _text_fields(line)["route"] == "/healthz" and " route=/healthz " in line
+
+
+def test_a_percent_encoded_id_is_redacted_too():
+    encoded = "".join(f"%{b:02X}" for b in UNKNOWN.encode())
+    for spelled in (
+        encoded,
+        encoded.lower(),
+        encoded.replace("%", "%25"),
+        UNKNOWN[:4] + encoded[12:],
+    ):
+        line = LineFormatter().format(_record(f"GET /p/{spelled} HTTP/9.9"))
+        assert json.loads(line)["message"] == "GET /p/<id> HTTP/9.9", spelled
+    token = "Vf3q" + "a" * 39
+    assert redact(f"t={token.replace('a', '%61')}") == "t=<id>"
+
+
+@pytest.mark.parametrize("formatter", [LineFormatter(), TextFormatter()])
+@pytest.mark.parametrize("size", [4_000, 4_096, 100_000])
+@pytest.mark.parametrize("char", ["x", '"', "é", "\x01"])  # 1 byte, escaped, 2 bytes, 6 bytes
+def test_no_line_is_longer_than_pipe_buf_and_a_cut_says_so(formatter, size, char):
+    line = formatter.format(_record(char * size))
+    assert len(line.encode()) + 1 <= PIPE_BUF
+    if isinstance(formatter, TextFormatter):
+        message = _text_fields(line)["message"]
+    else:
+        message = json.loads(line)["message"]
+    if len(message) < size:
+        assert message.endswith(CUT)
+        assert message.removesuffix(CUT) == char * (len(message) - len(CUT))
+    else:
+        assert message == char * size
+
+
+def test_an_access_line_is_capped_too(capfd):
+    AccessLog().write(request_id="r", route="x" * 10_000)
+    flush()
+    (line,) = capfd.readouterr().out.splitlines()
+    assert len(line.encode()) + 1 <= PIPE_BUF and json.loads(line)["route"].endswith(CUT)
+
+
+def test_gunicorns_refusal_names_its_kind_and_the_hashed_client_only():
+    message = (
+        f"Invalid request from ip=203.0.113.9: Invalid HTTP request line: 'GET /p/{UNKNOWN} x'"
+    )
+    fields = json.loads(LineFormatter().format(_record(message, name="gunicorn.error")))
+    assert fields["message"] == "malformed request refused by gunicorn: Invalid HTTP request line"
+    assert fields["client"] == client_key("203.0.113.9")
+    v6 = "Invalid request from ip=2001:db8::1: Invalid HTTP Version: 'HTTP/9.9'"
+    fields = json.loads(LineFormatter().format(_record(v6, name="gunicorn.error")))
+    assert fields["client"] == client_key("2001:db8::1") and "9.9" not in fields["message"]
+
+
+def test_an_unreadable_body_is_logged_by_its_kind_not_its_text(make_config, capfd):
+    import falcon.testing
+
+    class Cut(Exception):
+        pass
+
+    class Stream:  # what gunicorn's chunked reader does with a body sent without framing
+        def read(self, size=-1):
+            raise Cut('Invalid chunk size: \'{"text": "SECRET prompt text\'')
+
+    environ = falcon.testing.create_environ(
+        "/api/prompts", method="POST", headers={"Content-Type": "application/json"}
+    )
+    environ.pop("CONTENT_LENGTH", None)
+    environ["wsgi.input"] = Stream()
+    statuses = []
+    create_app(make_config())(environ, lambda status, headers: statuses.append(status))
+    flush()
+    out = capfd.readouterr().out
+    assert statuses == ["400 Bad Request"]
+    assert "unreadable body" in out and "Cut" in out and "SECRET" not in out

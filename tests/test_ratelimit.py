@@ -12,8 +12,8 @@ import pytest
 import webtest
 
 from api.app import create_app
+from api.clients import client_key
 from api.config import ConfigError, RateLimit
-from api.ratelimit import client_key
 
 
 class Clock:
@@ -57,10 +57,31 @@ def test_idempotent_saves_count_too(config, clock):
     post(client, "same", 429)
 
 
-def test_requests_refused_as_malformed_do_not_count(config, clock):
+def test_requests_refused_as_malformed_count_too(config, clock):
     client = make_client(config, clock)
-    for _ in range(5):
+    for _ in range(3):
         client.post("/api/prompts", b"{", headers={"Content-Type": "application/json"}, status=400)
+    post(client, "p0", 429)
+
+
+def test_a_save_refused_by_the_server_itself_is_not_counted(config, clock, monkeypatch):
+    from api.store import DatabaseUnavailable, PromptConflict
+    from api.store.prompts import PromptVersions
+
+    client = make_client(config, clock)
+
+    def conflict(*args, **kwargs):
+        raise PromptConflict("another save changed this prompt at the same moment")
+
+    def down(*args, **kwargs):
+        raise DatabaseUnavailable("gone")
+
+    real = PromptVersions.save
+    for failure, status in ((conflict, 409), (down, 503)):
+        monkeypatch.setattr(PromptVersions, "save", failure)
+        for i in range(3):
+            post(client, f"raced {status} {i}", status)
+    monkeypatch.setattr(PromptVersions, "save", real)
     for i in range(3):
         post(client, f"p{i}", 201)
 
@@ -131,6 +152,75 @@ def test_ipv6_clients_are_grouped_by_their_64_prefix():
     assert len(client_key("203.0.113.5")) == 32  # a hash, never the address itself
 
 
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        "198.51.100.9:4711",
+        "198.51.100.9:1",
+        "3325256713",
+        "0xc6336409",
+        "0xC6.0x33.0x64.0x09",
+        "198.051.100.009",
+        "198.51.25609",
+        "198.3367945",
+        " 198.51.100.9 ",
+        "::ffff:198.51.100.9",
+        "[::ffff:198.51.100.9]:443",
+    ],
+)
+def test_every_spelling_of_an_ipv4_address_is_the_same_client(spelled):
+    assert client_key(spelled) == client_key("198.51.100.9")
+
+
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        "[2001:db8::1]:443",
+        "[2001:db8::1]",
+        "2001:db8:0:0::ffff",
+        "[2001:DB8::1]:1",
+        "2001:db8::1%eth0",
+    ],
+)
+def test_every_spelling_of_an_ipv6_address_is_the_same_client(spelled):
+    assert client_key(spelled) == client_key("2001:db8::1")
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "unknown",
+        "_hidden",
+        "spoof-1",
+        "1.2.3.4.5",
+        "256.1.1.1",
+        "4294967296",
+        "0x1g",
+        "[::1",
+        "1.2.3.4:99999",
+        "198.51.100.9:port",
+        "",
+        "::1::1",
+        "9" * 40,
+    ],
+)
+def test_whatever_is_not_an_address_shares_one_bucket(junk):
+    assert client_key(junk) == client_key("not an address either")
+    assert client_key(junk) != client_key("198.51.100.9")
+
+
+def test_a_proxy_adding_ports_or_spellings_gives_a_client_no_second_allowance(config, clock):
+    client = make_client(config, clock, proxies=1, addr="10.0.0.1")
+    for spelled in ("198.51.100.9:50001", "[::ffff:198.51.100.9]:50002", "3325256713"):
+        post(client, spelled, 201, **{"X-Forwarded-For": spelled})
+    for spelled in ("198.51.100.9:50003", "198.051.100.009", "0xc6336409"):
+        post(client, spelled + " again", 429, **{"X-Forwarded-For": spelled})
+    # Entries that are no address at all are one client between them.
+    for i in range(3):
+        post(client, f"junk {i}", 201, **{"X-Forwarded-For": f"junk-{i}"})
+    post(client, "junk 3", 429, **{"X-Forwarded-For": "unknown"})
+
+
 def test_the_limit_is_shared_by_app_instances_in_other_processes(config, clock):
     client = make_client(config, clock, limit="3/hour")
     for i in range(3):
@@ -174,14 +264,49 @@ def test_bad_rate_limit_settings_are_refused_clearly(value):
         RateLimit.parse(value)
 
 
-def test_a_save_the_store_refuses_is_not_counted(config, clock):
+UNKNOWN = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"text": "x", "parent_id": UNKNOWN}, 422),  # an unknown parent
+        ({"text": "x" * 70_000}, 413),  # over the limit only once decoded
+        ({"text": "\u0000" * 3}, 422),  # a NUL: no prompt text
+        ({"text": "x", "inputs": {"a": 1}}, 400),  # an input of running it: never stored
+    ],
+)
+def test_a_save_refused_after_reading_it_costs_allowance(make_config, clock, body, status):
+    config = replace(make_config(), max_bytes=65_536)
     client = make_client(config, clock)
-    unknown = "00000000-0000-4000-8000-000000000000"
-    for _ in range(5):
-        client.post_json("/api/prompts", {"text": "x", "parent_id": unknown}, status=422)
-    for i in range(3):
-        post(client, f"p{i}", 201)
-    post(client, "p3", 429)
+    for _ in range(3):
+        client.post_json("/api/prompts", body, status=status)
+    post(client, "p0", 429)  # the three refusals took the allowance
+    clock.now += 20  # one save's worth back
+    post(client, "p0", 201)
+
+
+def test_an_unknown_parent_is_refused_before_the_text_is_read_or_the_gate_taken(
+    make_config, clock, monkeypatch
+):
+    from api import template_interface
+    from api.store import Store
+
+    store = Store(replace(make_config(), save_rate_limit=RateLimit.parse("3/minute")))
+    client = webtest.TestApp(
+        create_app(store=store, clock=clock), extra_environ={"REMOTE_ADDR": "203.0.113.7"}
+    )
+    reads, gates = [], []
+    real_stored, real_write = template_interface.stored, store.dialect.write_transaction
+    monkeypatch.setattr(template_interface, "stored", lambda t: reads.append(t) or real_stored(t))
+    monkeypatch.setattr(
+        store.dialect, "write_transaction", lambda db: gates.append(1) or real_write(db)
+    )
+    body = {"text": "a long text {{ x }} " * 1000, "parent_id": UNKNOWN}
+    for status in (422, 422, 422, 429, 429, 429):
+        client.post_json("/api/prompts", body, status=status)
+    assert reads == []  # never read: the parent was looked up first
+    assert len(gates) == 3  # one short write per refusal to count it, none once over the limit
 
 
 def test_a_client_over_its_limit_is_refused_before_its_text_is_read(config, clock, monkeypatch):

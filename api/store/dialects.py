@@ -85,9 +85,17 @@ class Dialect:
         with self.write_transaction(db):
             yield
 
-    def scrub(self, db: peewee.Database) -> None:
-        """After a takedown: leave no old copy of the text in the database's files."""
+    def scrub(self, db: peewee.Database, wait_ms: int | None = None) -> None:
+        """After a takedown: leave no old copy of the text in the database's files.
+
+        Raises ScrubIncomplete if it could not finish (waiting at most `wait_ms` for
+        readers, where that applies), and leaves it pending (scrub_pending) until one does.
+        """
         raise NotImplementedError
+
+    def scrub_pending(self) -> bool:
+        """Say whether a scrub could not finish and none has since (retry_scrub)."""
+        return False
 
     scrub_report: str  # what scrub() did, for the operator
 

@@ -71,11 +71,14 @@ class PromptVersions(VersionReads):
 
         For a caller that reads it before its write transaction, so that other writers
         do not wait while it reads. None when the text is stored there already: an
-        idempotent save reads nothing. A text the store refuses is refused here.
+        idempotent save reads nothing. A text the store refuses, or an unknown parent,
+        is refused here.
         """
         digest = sha256_of(encode_text(text, self.max_bytes))
         parent_id = optional_prompt_id(parent_id)
         parent = None if parent_id is None else self.meta(parent_id)
+        if parent_id is not None and parent is None:
+            raise ParentNotFound(parent_id)  # refused before any reading, and outside the gate
         if (parent and parent.sha256 == digest) or self.find_same(parent_id, digest):
             return None
         return template_interface.stored(text)

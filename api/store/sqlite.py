@@ -166,7 +166,7 @@ class SqliteDialect(Dialect):
         finally:
             db.execute_sql(f"PRAGMA secure_delete = {PRAGMAS['secure_delete']}")
 
-    def scrub(self, db) -> None:
+    def scrub(self, db, wait_ms: int | None = None) -> None:
         # Every connection zeroes old content in the pages it writes (secure_delete=fast)
         # and the purge zeroed the pages it freed, so the main file's new pages hold no
         # trace; the WAL still has the old page images until this TRUNCATE checkpoint
@@ -176,14 +176,29 @@ class SqliteDialect(Dialect):
         # checkpoints, which makes this one busy: it is asked to sync and let go of the
         # file around the checkpoint, while this app's writers wait at the gate, so no
         # save lands in a WAL it has not read.
+        # A scrub that readers keep from finishing leaves a marker file, so that it is
+        # retried (retry_scrub) by this process or any other until one succeeds.
+        # `wait_ms`: how long the checkpoint may wait for readers (a retry waits briefly,
+        # as it holds the gate meanwhile); by default, busy_timeout.
         with self._exclusive():
             paused = self.litestream.paused() if self.litestream else contextlib.nullcontext()
-            with paused:
+            with paused, _busy_timeout(db, wait_ms):
                 busy, _, _ = db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy:
+                _touch(self.scrub_marker)
+            else:
+                self.scrub_marker.unlink(missing_ok=True)
         if busy:
             raise ScrubIncomplete(
                 "readers kept the WAL busy, so it still holds old pages; run the command again"
             )
+
+    @property
+    def scrub_marker(self) -> Path:
+        return Path(f"{self.path}.scrub-pending")
+
+    def scrub_pending(self) -> bool:
+        return self.scrub_marker.exists()
 
     def backups(self, database) -> SqliteBackups:
         return SqliteBackups(database, self.path)
@@ -193,6 +208,22 @@ class SqliteDialect(Dialect):
 
     def backup_dir(self, config: Config) -> Path:
         return self.path.parent / "backups"
+
+
+@contextlib.contextmanager
+def _busy_timeout(db, wait_ms: int | None) -> Iterator[None]:
+    if wait_ms is None:
+        yield
+        return
+    db.execute_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA busy_timeout = {PRAGMAS['busy_timeout']}")
+
+
+def _touch(path: Path) -> None:
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def _size(path: Path) -> int:

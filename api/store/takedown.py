@@ -9,9 +9,10 @@ from __future__ import annotations
 import hmac
 
 from .connection import Database
-from .errors import PromptNotFound, PromptRemoved, WrongDeleteToken
+from .errors import PromptNotFound, PromptRemoved, ScrubIncomplete, WrongDeleteToken
 from .values import delete_token_hash, now, validate_prompt_id
 
+RETRY_WAIT_MS = 100  # a retry holds the write gate: it waits for readers this long at most
 TOKEN_HASH = "SELECT delete_token_hash, removed_at FROM prompts WHERE id = ?"
 EXISTS = "SELECT 1 FROM prompts WHERE id = ?"
 # The template goes with the text it was read from: its names are words of the text.
@@ -66,3 +67,21 @@ class Takedowns:
             ]
         dialect.scrub(db)
         return removed
+
+    def scrub_pending(self) -> bool:
+        """Say whether a takedown's scrub could not finish and is still to be done."""
+        return self.database.dialect.scrub_pending()
+
+    def retry_scrub(self) -> bool:
+        """Finish a pending scrub if readers now let it; return True when none is pending.
+
+        Waits for readers briefly (RETRY_WAIT_MS), as saves queue behind it meanwhile.
+        """
+        dialect = self.database.dialect
+        if not dialect.scrub_pending():
+            return True
+        try:
+            dialect.scrub(self.database.ready(), wait_ms=RETRY_WAIT_MS)
+        except ScrubIncomplete:
+            return False
+        return True
