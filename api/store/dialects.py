@@ -121,4 +121,4 @@ def dialect_for(config: Config) -> Dialect:
             "or sqlite:///path/to/prompts.db"
         )
     path = Path(url[len("sqlite:///") :]) if url else config.db_path
-    return SqliteDialect(path, replica=config.replica)
+    return SqliteDialect(path, replica=config.replica, synchronous=config.sqlite_synchronous)

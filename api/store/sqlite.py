@@ -22,8 +22,10 @@ from .replication import Replication
 from .sqlite_backups import SqliteBackups
 
 # Every connection gets these. WAL lets readers run beside the one writer;
-# synchronous=normal is durable across application crashes in WAL mode (a power
-# loss may drop the last commits, never corrupt); busy_timeout makes a writer wait
+# synchronous is STRUCKDOWN_SQLITE_SYNCHRONOUS (Config.sqlite_synchronous): "full"
+# fsyncs the WAL at every commit, so an acknowledged save survives a power cut;
+# "normal" survives a crash of the process only (a power cut may drop the last
+# commits, never corrupt the file); busy_timeout makes a writer wait
 # for the lock instead of failing with "database is locked". secure_delete=fast zeroes
 # old content inside b-tree pages whenever they are written anyway (no extra I/O), so
 # text never lingers in a page's slack space: a takedown need not rewrite the file.
@@ -32,7 +34,7 @@ from .sqlite_backups import SqliteBackups
 # serves the rest, and a worker's memory stays flat however much the database grows.
 PRAGMAS = {
     "journal_mode": "wal",
-    "synchronous": "normal",
+    "synchronous": "full",
     "foreign_keys": 1,
     "busy_timeout": 10_000,
     "secure_delete": "fast",
@@ -63,14 +65,15 @@ class SqliteDialect(Dialect):
         "its pages were zeroed and the WAL truncated, so no copy remains in the database files"
     )
 
-    def __init__(self, path: Path | str, replica: Replica | None = None):
+    def __init__(self, path: Path | str, replica: Replica | None = None, synchronous: str = "full"):
         self.path = Path(path)
+        self.pragmas = {**PRAGMAS, "synchronous": synchronous}
         self.litestream = Litestream(replica, self.path) if replica else None
         self._forget_gate()
 
     def open(self) -> peewee.Database:
         return peewee.SqliteDatabase(
-            str(self.path), pragmas=PRAGMAS, timeout=10, lock_type="IMMEDIATE"
+            str(self.path), pragmas=self.pragmas, timeout=10, lock_type="IMMEDIATE"
         )
 
     def label(self) -> str:
