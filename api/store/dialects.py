@@ -85,8 +85,11 @@ class Dialect:
         with self.write_transaction(db):
             yield
 
-    def scrub(self, db: peewee.Database) -> None:
-        """After a takedown: leave no old copy of the text in the database's files."""
+    def scrub(self, db: peewee.Database, texts: list[str] | None = None) -> None:
+        """After a takedown: leave no old copy of the text in the database's files.
+
+        `texts`: what was removed, when known (None: a purge again, the text is gone).
+        """
         raise NotImplementedError
 
     scrub_report: str  # what scrub() did, for the operator

@@ -15,6 +15,7 @@ from pathlib import Path
 import peewee
 
 from ..config import Config, Replica
+from . import wal_text
 from .dialects import Dialect
 from .errors import ScrubIncomplete
 from .litestream import Litestream
@@ -169,21 +170,31 @@ class SqliteDialect(Dialect):
         finally:
             db.execute_sql(f"PRAGMA secure_delete = {PRAGMAS['secure_delete']}")
 
-    def scrub(self, db) -> None:
+    def scrub(self, db, texts: list[str] | None = None) -> None:
         # Every connection zeroes old content in the pages it writes (secure_delete=fast)
         # and the purge zeroed the pages it freed, so the main file's new pages hold no
-        # trace; the WAL still has the old page images until this TRUNCATE checkpoint
-        # copies the new ones home and empties it. No VACUUM: a takedown costs the pages
-        # it touches, not a rewrite of the whole database under the write lock.
-        # A running replicator (Litestream) keeps a read transaction open so that only it
-        # checkpoints, which makes this one busy: it is asked to sync and let go of the
-        # file around the checkpoint, while this app's writers wait at the gate, so no
-        # save lands in a WAL it has not read.
+        # trace once a checkpoint copies them home. No VACUUM: a takedown costs the
+        # pages it touches, not a rewrite of the whole database under the write lock.
+        # A running replicator (Litestream) keeps a read transaction open so that only
+        # it checkpoints: it is asked to sync and let go of the file around the
+        # checkpoint, while this app's writers wait at the gate, so no save lands in a
+        # WAL it has not read. The WAL may still hold old page images: if it holds no
+        # piece of the removed texts, a PASSIVE checkpoint suffices (the WAL is left as
+        # Litestream read it, so it resumes where it was); otherwise the WAL is
+        # truncated, which Litestream answers with a snapshot (the whole database).
+        wal = Path(f"{self.path}-wal")
         with self._exclusive():
             paused = self.litestream.paused() if self.litestream else contextlib.nullcontext()
-            with paused:
-                busy, _, _ = db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        if busy:
+            with paused as replicating:
+                keep_wal = (
+                    replicating
+                    and texts is not None
+                    and wal_text.searchable(texts)
+                    and not wal_text.holds_any(wal, texts)
+                )
+                mode = "PASSIVE" if keep_wal else "TRUNCATE"
+                busy, log, done = db.execute_sql(f"PRAGMA wal_checkpoint({mode})").fetchone()
+        if busy or (keep_wal and log != done):
             raise ScrubIncomplete(
                 "readers kept the WAL busy, so it still holds old pages; run the command again"
             )
