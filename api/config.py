@@ -13,6 +13,7 @@ DEFAULT_CACHE_DIR = "~/.struckdown/prompts"  # the old flat-file store, for clea
 DEFAULT_MAX_BYTES = 200 * 1024
 DEFAULT_SAVE_RATE_LIMIT = "20/minute"
 
+SYNCHRONOUS = ("full", "normal")  # the first is the default
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour)s?\s*$", re.IGNORECASE)
 
@@ -77,6 +78,10 @@ class Config:
     prompt_cache_dir: Path = field(default_factory=lambda: Path(DEFAULT_CACHE_DIR).expanduser())
     log_format: str = "json"
     replica: Replica | None = None  # off-host replication of the SQLite file (Litestream)
+    # SQLite's synchronous pragma: when a save is acknowledged, "full" has fsynced the WAL
+    # (it survives a power cut), "normal" has only written it (it survives a crash of
+    # the process). Chosen from `python -m bench --only durability`; see SYNCHRONOUS.
+    sqlite_synchronous: str = "full"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -99,6 +104,7 @@ class Config:
             ).expanduser(),
             log_format=_choice(env, "STRUCKDOWN_LOG_FORMAT", ("json", "text")),
             replica=Replica.from_env(env),
+            sqlite_synchronous=_choice(env, "STRUCKDOWN_SQLITE_SYNCHRONOUS", SYNCHRONOUS),
         )
 
 

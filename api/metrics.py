@@ -111,9 +111,10 @@ class StoreGauges:
                 "1 when a replicator holds the database",
                 value=state["replicator_running"],
             )
+        if state is not None and state["lag_seconds"] is not None:  # unknown: no figure
             yield GaugeMetricFamily(
                 "prompt_store_replication_lag_seconds",
-                "How long the oldest change not yet in the replica has waited",
+                "0 when the replica is proven to hold every commit, else the age of its newest",
                 value=state["lag_seconds"],
             )
 

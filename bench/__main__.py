@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tests.servers import ROOT, Gunicorn
 
-from . import functions, load, replica
+from . import durability, functions, load, replica
 from .seed import seed
 
 TARGETS = {"load JSON by id": 0.70, "save": 0.40, "history of 100": 0.40}
@@ -215,7 +215,9 @@ def main() -> None:
         default=0,
         help="also compare load by id at this many prompts (e.g. 1000000)",
     )
-    parser.add_argument("--only", choices=["http", "functions", "large"], help="one table")
+    parser.add_argument(
+        "--only", choices=["http", "functions", "large", "durability"], help="one table"
+    )
     parser.add_argument(
         "--against",
         metavar="DIR",
@@ -235,7 +237,7 @@ def main() -> None:
         help="also run the save scenario with the replicator shipping to a local S3 (moto)",
     )
     opts = parser.parse_args()
-    if opts.only in (None, "http", "large") and not load.wrk_available():
+    if opts.only in (None, "http", "large", "durability") and not load.wrk_available():
         sys.exit("wrk is needed for the HTTP figures: apt-get install wrk")
     print(_machine())
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -246,6 +248,8 @@ def main() -> None:
             http_table(work, opts)
         if opts.large and opts.only in (None, "large"):
             large_table(work, opts)
+        if opts.only in (None, "durability"):
+            durability.table(work, opts)
 
 
 if __name__ == "__main__":

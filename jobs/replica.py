@@ -79,9 +79,10 @@ def replica() -> None:
 def status(store: Store, as_json: bool) -> None:
     """Say whether replication runs, what the replica holds and how far it lags.
 
-    lag: how long the oldest save (or takedown) not yet in the replica has
-    waited; 0 when the replica holds everything. Exit 1 when the replica cannot
-    be read or no replicator is running.
+    lag: 0 s only when proven that the replica holds every commit (it holds the
+    newest LTX file Litestream cut here, and that file reaches the WAL's last
+    commit); otherwise the time since the newest file it holds was cut, or
+    "unknown". Exit 1 when the replica cannot be read or no replicator is running.
 
     Example: prompt-store replica status
     """
@@ -118,6 +119,14 @@ def describe(data: dict) -> list[tuple[str, str]]:
             f"txid {data['replica_txid']:x} at {data['replica_updated_at'] or '-'} "
             f"({data['replica_objects']} objects, {data['replica_bytes']} bytes)",
         ),
-        ("lag", f"{data['lag_seconds']:.1f} s"),
+        ("lag", _lag(data)),
         ("retention", f"{data['retention_seconds'] / 3600:g} h"),
     ]
+
+
+def _lag(data: dict) -> str:
+    if data["lag_seconds"] is None:
+        return "unknown (the replica's position is not among the local files)"
+    if data["replica_current"]:
+        return "0.0 s (holds every commit)"
+    return f"{data['lag_seconds']:.1f} s (holds every commit before {data['replica_holds_until']})"

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.config import Config
+from api.config import Config, ConfigError
 from api.store import (
     SCHEMA_VERSION,
     InvalidPromptId,
@@ -67,10 +67,36 @@ def test_connection_uses_wal_and_the_agreed_pragmas(store):
     store.healthcheck()
     pragma = lambda name: store.database.peewee.execute_sql(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
     assert pragma("journal_mode") == "wal"
-    assert pragma("synchronous") == 1  # NORMAL
+    assert pragma("synchronous") == 2  # FULL, the default: a save survives a power cut
     assert pragma("foreign_keys") == 1
     assert pragma("busy_timeout") >= 5000
     assert pragma("cache_size") == -512  # a bounded page cache per connection
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("setting, level", [("", 2), ("FULL", 2), ("normal", 1)])
+def test_synchronous_is_a_setting_every_connection_gets(tmp_path, setting, level):
+    env = {"STRUCKDOWN_PROMPT_DB": str(tmp_path / "p.db"), "STRUCKDOWN_SQLITE_SYNCHRONOUS": setting}
+    store = Store(Config.from_env(env))
+    store.prompts.save("durable")
+    found = []
+    worker = threading.Thread(  # another thread: its own connection
+        target=lambda: found.append(
+            store.database.peewee.execute_sql("PRAGMA synchronous").fetchone()[0]
+        )
+    )
+    worker.start()
+    worker.join()
+    assert found == [level]
+    assert store.database.peewee.execute_sql("PRAGMA synchronous").fetchone()[0] == level
+    store.close()
+
+
+def test_an_unknown_synchronous_setting_is_refused_in_one_sentence():
+    with pytest.raises(
+        ConfigError, match="STRUCKDOWN_SQLITE_SYNCHRONOUS='off': use full or normal"
+    ):
+        Config.from_env({"STRUCKDOWN_SQLITE_SYNCHRONOUS": "off"})
 
 
 @pytest.mark.sqlite_only

@@ -85,11 +85,15 @@ class Dialect:
         with self.write_transaction(db):
             yield
 
-    def scrub(self, db: peewee.Database, wait_ms: int | None = None) -> None:
+    def scrub(
+        self, db: peewee.Database, texts: list[str] | None = None, wait_ms: int | None = None
+    ) -> None:
         """After a takedown: leave no old copy of the text in the database's files.
 
-        Raises ScrubIncomplete if it could not finish (waiting at most `wait_ms` for
-        readers, where that applies), and leaves it pending (scrub_pending) until one does.
+        `texts`: what was removed, when known (None: a purge again or a retry, the text is
+        gone). Raises ScrubIncomplete if it could not finish (waiting at most `wait_ms`
+        for readers, where that applies), and leaves it pending (scrub_pending) until one
+        does.
         """
         raise NotImplementedError
 
@@ -129,4 +133,4 @@ def dialect_for(config: Config) -> Dialect:
             "or sqlite:///path/to/prompts.db"
         )
     path = Path(url[len("sqlite:///") :]) if url else config.db_path
-    return SqliteDialect(path, replica=config.replica)
+    return SqliteDialect(path, replica=config.replica, synchronous=config.sqlite_synchronous)

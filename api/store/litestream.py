@@ -93,12 +93,22 @@ class Litestream:
         return "\n".join(lines) + "\n"
 
     def write_config(self) -> Path:
-        """Write the YAML beside the database (0600), for the replicator and for reading."""
+        """Write the YAML beside the database (0600), for the replicator and for reading.
+
+        Only when it changed: a command that reads the replica writes nothing, so
+        `replica status` and a restore still work on a full volume.
+        """
+        text = self.config_text()
+        try:
+            if self.config_path.read_text() == text:
+                return self.config_path
+        except (FileNotFoundError, UnicodeDecodeError):
+            pass
         self.db_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = self.config_path.with_name(f".{self.config_path.name}.{os.getpid()}.partial")
         fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
         with os.fdopen(fd, "w") as out:
-            out.write(self.config_text())
+            out.write(text)
         os.replace(partial, self.config_path)
         return self.config_path
 

@@ -182,6 +182,6 @@ class PostgresDialect(Dialect):
     def backups(self, database) -> PostgresBackups:
         return PostgresBackups(database, self.client_environment())
 
-    def scrub(self, db, wait_ms: int | None = None) -> None:
+    def scrub(self, db, texts=None, wait_ms: int | None = None) -> None:
         for statement in SCRUB:
             db.execute_sql(statement)

@@ -11,21 +11,16 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from . import positions
 from .backup_files import partial_file, publish
 from .connection import Database
 from .errors import NotAPromptDatabase
 from .litestream import Litestream, ReplicaError
 from .sqlite_backups import Restore, SqliteBackups, verify_file
-
-# The oldest change the replica may not hold yet: saves and takedowns after a time.
-PENDING = (
-    "SELECT MIN(t) FROM (SELECT MIN(created_at) AS t FROM prompts WHERE created_at > ? "
-    "UNION ALL SELECT MIN(removed_at) AS t FROM prompts WHERE removed_at > ?) AS changes"
-)
 
 
 class FreshVolume(NamedTuple):
@@ -42,7 +37,6 @@ class Replication:
     def __init__(self, database: Database, litestream: Litestream, backups: SqliteBackups):
         self.database, self.litestream, self.backups = database, litestream, backups
         self.settings = litestream.replica
-        self._pending = database.dialect.prepare(PENDING)
 
     @property
     def url(self) -> str:
@@ -53,28 +47,46 @@ class Replication:
     def status(self, now: datetime | None = None) -> dict:
         """Return the replicator's and the replica's state, and how far the replica lags.
 
-        lag_seconds: how long the oldest save or takedown not yet in the replica has
-        waited (0 when it holds everything); the replica's newest object is stamped to
-        the second, so changes within that second count as held.
+        replica_current: proven from positions (positions.py): the replica holds the
+        newest LTX file Litestream cut here, and that file covers the WAL up to its
+        last commit. lag_seconds: 0.0 only then; otherwise the time since Litestream
+        cut the newest file the replica holds (everything committed before that is
+        there, anything after may not be); None when that cannot be told (the file
+        is no longer here), which is never reported as 0.
         """
         now = now or datetime.now(UTC)
-        files = self.litestream.files()
+        files = self.litestream.files()  # the replica first: what is local can only be newer
         newest = max(files, key=lambda f: (f["timestamp"], int(f["max_txid"], 16)), default=None)
-        data = {
+        replica_txid = max((int(f["max_txid"], 16) for f in files), default=0)
+        cuts = positions.local_cuts(self.litestream.meta_dir)
+        local_txid = max(cuts, default=0)
+        local = positions.read_cut(cuts[local_txid]) if cuts else None
+        live = positions.wal_end(Path(f"{self.litestream.db_path}-wal"))
+        current = bool(
+            replica_txid and local and replica_txid >= local_txid and positions.covers(local, live)
+        )
+        held = positions.read_cut(cuts[replica_txid]) if replica_txid in cuts else None
+        if current:
+            lag = 0.0
+        elif held:
+            lag = max(round((now - held.cut_at).total_seconds(), 3), 0.001)
+        else:
+            lag = None
+        return {
             "configured": True,
             "url": self.url,
             "replicator_running": self.litestream.running(),
             "replica_objects": len(files),
             "replica_bytes": sum(f["size"] for f in files),
-            "replica_txid": max((int(f["max_txid"], 16) for f in files), default=0),
+            "replica_txid": replica_txid,
+            "local_txid": local_txid,
+            "replica_current": current,
             "replica_updated_at": newest["timestamp"] if newest else None,
+            "replica_holds_until": held.cut_at.isoformat() if held else None,
+            "lag_seconds": lag,
             "retention_seconds": self.settings.retention,
             "sync_interval_seconds": self.settings.sync_interval,
         }
-        since = _parse(newest["timestamp"]) + timedelta(seconds=1) if newest else None
-        oldest = self._oldest_change_after(since)
-        data["lag_seconds"] = round((now - oldest).total_seconds(), 3) if oldest else 0.0
-        return data
 
     def problems(self) -> list[str]:
         """Return what keeps the replica from holding every save within seconds."""
@@ -89,16 +101,16 @@ class Replication:
                 "replicator process): saves are not leaving the host"
             )
         allowed = max(60.0, 10 * self.settings.sync_interval)
-        if state["lag_seconds"] > allowed:
+        if state["lag_seconds"] is None:
+            found.append(
+                f"the replica's position (txid {state['replica_txid']:x}) is not among the "
+                f"local files (newest {state['local_txid']:x}): its lag cannot be told"
+            )
+        elif state["lag_seconds"] > allowed:
             found.append(
                 f"the replica lags {state['lag_seconds']:.0f} s behind (over {allowed:.0f} s)"
             )
         return found
-
-    def _oldest_change_after(self, since: datetime | None) -> datetime | None:
-        stamp = (since or datetime(1970, 1, 1, tzinfo=UTC)).isoformat(timespec="microseconds")
-        (oldest,) = self.database.one(self._pending, (stamp, stamp))
-        return _parse(oldest) if oldest else None
 
     # -- restores ----------------------------------------------------------------------
 
@@ -153,9 +165,3 @@ class Replication:
                 raise ReplicaError(f"the replica {self.url} has nothing at that time") from None
             publish(partial, final)
         return found
-
-
-def _parse(stamp: str) -> datetime:
-    """Read an ISO 8601 time (Litestream's '...Z' or the store's '+00:00')."""
-    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -15,6 +15,7 @@ from pathlib import Path
 import peewee
 
 from ..config import Config, Replica
+from . import wal_text
 from .dialects import Dialect
 from .errors import ScrubIncomplete
 from .litestream import Litestream
@@ -22,8 +23,10 @@ from .replication import Replication
 from .sqlite_backups import SqliteBackups
 
 # Every connection gets these. WAL lets readers run beside the one writer;
-# synchronous=normal is durable across application crashes in WAL mode (a power
-# loss may drop the last commits, never corrupt); busy_timeout makes a writer wait
+# synchronous is STRUCKDOWN_SQLITE_SYNCHRONOUS (Config.sqlite_synchronous): "full"
+# fsyncs the WAL at every commit, so an acknowledged save survives a power cut;
+# "normal" survives a crash of the process only (a power cut may drop the last
+# commits, never corrupt the file); busy_timeout makes a writer wait
 # for the lock instead of failing with "database is locked". secure_delete=fast zeroes
 # old content inside b-tree pages whenever they are written anyway (no extra I/O), so
 # text never lingers in a page's slack space: a takedown need not rewrite the file.
@@ -32,7 +35,7 @@ from .sqlite_backups import SqliteBackups
 # serves the rest, and a worker's memory stays flat however much the database grows.
 PRAGMAS = {
     "journal_mode": "wal",
-    "synchronous": "normal",
+    "synchronous": "full",
     "foreign_keys": 1,
     "busy_timeout": 10_000,
     "secure_delete": "fast",
@@ -63,14 +66,15 @@ class SqliteDialect(Dialect):
         "its pages were zeroed and the WAL truncated, so no copy remains in the database files"
     )
 
-    def __init__(self, path: Path | str, replica: Replica | None = None):
+    def __init__(self, path: Path | str, replica: Replica | None = None, synchronous: str = "full"):
         self.path = Path(path)
+        self.pragmas = {**PRAGMAS, "synchronous": synchronous}
         self.litestream = Litestream(replica, self.path) if replica else None
         self._forget_gate()
 
     def open(self) -> peewee.Database:
         return peewee.SqliteDatabase(
-            str(self.path), pragmas=PRAGMAS, timeout=10, lock_type="IMMEDIATE"
+            str(self.path), pragmas=self.pragmas, timeout=10, lock_type="IMMEDIATE"
         )
 
     def label(self) -> str:
@@ -166,29 +170,39 @@ class SqliteDialect(Dialect):
         finally:
             db.execute_sql(f"PRAGMA secure_delete = {PRAGMAS['secure_delete']}")
 
-    def scrub(self, db, wait_ms: int | None = None) -> None:
+    def scrub(self, db, texts: list[str] | None = None, wait_ms: int | None = None) -> None:
         # Every connection zeroes old content in the pages it writes (secure_delete=fast)
         # and the purge zeroed the pages it freed, so the main file's new pages hold no
-        # trace; the WAL still has the old page images until this TRUNCATE checkpoint
-        # copies the new ones home and empties it. No VACUUM: a takedown costs the pages
-        # it touches, not a rewrite of the whole database under the write lock.
-        # A running replicator (Litestream) keeps a read transaction open so that only it
-        # checkpoints, which makes this one busy: it is asked to sync and let go of the
-        # file around the checkpoint, while this app's writers wait at the gate, so no
-        # save lands in a WAL it has not read.
+        # trace once a checkpoint copies them home. No VACUUM: a takedown costs the
+        # pages it touches, not a rewrite of the whole database under the write lock.
+        # A running replicator (Litestream) keeps a read transaction open so that only
+        # it checkpoints: it is asked to sync and let go of the file around the
+        # checkpoint, while this app's writers wait at the gate, so no save lands in a
+        # WAL it has not read. The WAL may still hold old page images: if it holds no
+        # piece of the removed texts, a PASSIVE checkpoint suffices (the WAL is left as
+        # Litestream read it, so it resumes where it was); otherwise the WAL is
+        # truncated, which Litestream answers with a snapshot (the whole database).
         # A scrub that readers keep from finishing leaves a marker file, so that it is
-        # retried (retry_scrub) by this process or any other until one succeeds.
-        # `wait_ms`: how long the checkpoint may wait for readers (a retry waits briefly,
-        # as it holds the gate meanwhile); by default, busy_timeout.
+        # retried (retry_scrub, with texts unknown) by this process or any other.
+        # `wait_ms`: how long the checkpoint may wait for readers; by default busy_timeout.
+        wal = Path(f"{self.path}-wal")
         with self._exclusive():
             paused = self.litestream.paused() if self.litestream else contextlib.nullcontext()
-            with paused, _busy_timeout(db, wait_ms):
-                busy, _, _ = db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            if busy:
+            with paused as replicating, _busy_timeout(db, wait_ms):
+                keep_wal = (
+                    replicating
+                    and texts is not None
+                    and wal_text.searchable(texts)
+                    and not wal_text.holds_any(wal, texts)
+                )
+                mode = "PASSIVE" if keep_wal else "TRUNCATE"
+                busy, log, done = db.execute_sql(f"PRAGMA wal_checkpoint({mode})").fetchone()
+            incomplete = bool(busy) or (keep_wal and log != done)
+            if incomplete:
                 _touch(self.scrub_marker)
             else:
                 self.scrub_marker.unlink(missing_ok=True)
-        if busy:
+        if incomplete:
             raise ScrubIncomplete(
                 "readers kept the WAL busy, so it still holds old pages; run the command again"
             )

@@ -14,7 +14,7 @@ from .values import delete_token_hash, now, validate_prompt_id
 
 RETRY_WAIT_MS = 100  # a retry holds the write gate: it waits for readers this long at most
 TOKEN_HASH = "SELECT delete_token_hash, removed_at FROM prompts WHERE id = ?"
-EXISTS = "SELECT 1 FROM prompts WHERE id = ?"
+TEXT = "SELECT text, removed_at FROM prompts WHERE id = ?"
 # The template goes with the text it was read from: its names are words of the text.
 TOMBSTONE = (
     "UPDATE prompts SET text = '', sha256 = NULL, template = NULL, removed_at = ?, "
@@ -28,7 +28,7 @@ class Takedowns:
     def __init__(self, database: Database):
         self.database = database
         prepare = database.dialect.prepare
-        self._token_hash, self._exists = prepare(TOKEN_HASH), prepare(EXISTS)
+        self._token_hash, self._text = prepare(TOKEN_HASH), prepare(TEXT)
         self._tombstone = prepare(TOMBSTONE)
 
     def delete(self, prompt_id: str, delete_token: str) -> None:
@@ -56,16 +56,22 @@ class Takedowns:
         removed_at = now()
         db = self.database.ready()
         dialect = self.database.dialect
+        texts: list[str] | None = []
         with dialect.purge_transaction(db):  # queued with the saves, like every write
             for prompt_id in prompt_ids:
-                if db.execute_sql(self._exists, (prompt_id,)).fetchone() is None:
+                row = db.execute_sql(self._text, (prompt_id,)).fetchone()
+                if row is None:
                     raise PromptNotFound(prompt_id)
+                if row[1] is not None:
+                    texts = None  # a tombstone: what it held is no longer known
+                elif texts is not None:
+                    texts.append(row[0])
             removed = [
                 prompt_id
                 for prompt_id in prompt_ids
                 if db.execute_sql(self._tombstone, (removed_at, prompt_id)).rowcount
             ]
-        dialect.scrub(db)
+        dialect.scrub(db, texts)
         return removed
 
     def scrub_pending(self) -> bool:
