@@ -17,13 +17,19 @@ from api.store import SCHEMA_VERSION, Store
 from .servers import Gunicorn
 
 
-@pytest.fixture
-def server(tmp_path):
-    with Gunicorn(tmp_path / "prompts.db") as server:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One server for the tests that only send it requests: starting one costs a second."""
+    with Gunicorn(tmp_path_factory.mktemp("gunicorn") / "prompts.db") as server:
         yield server
 
 
-def test_concurrent_saves_through_several_workers_all_land(store, server, tmp_path):
+def test_concurrent_saves_through_several_workers_all_land(tmp_path):
+    with Gunicorn(tmp_path / "prompts.db") as server:
+        _saves_from_six_clients_all_land(server, tmp_path)
+
+
+def _saves_from_six_clients_all_land(server, tmp_path):
     def client(n: int) -> list[tuple[int, str, str]]:
         out = []
         for i in range(25):
