@@ -27,7 +27,7 @@ def stats(store: Store, as_json: bool) -> None:
     """
     now = datetime.now(UTC)
     data = store.maintenance.stats(now)
-    found = list_backups(store.backup_dir)
+    found = list_backups(store.backup_dir, kinds=store.backups.KINDS)
     data["newest_backup"] = (
         {
             "path": str(found[0]),

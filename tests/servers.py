@@ -32,6 +32,17 @@ def wait_until_up(process: subprocess.Popen, log: Path, ready, seconds: float = 
     raise RuntimeError(f"{name} did not start:\n{log.read_text()}")
 
 
+def wait_for(condition, timeout: float, message: str, interval: float = 0.2):
+    """Poll `condition` until it returns something true; fail with `message` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(message if isinstance(message, str) else message())
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
