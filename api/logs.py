@@ -1,9 +1,10 @@
 """Logs as an event stream on stdout: one line per event, fields not prose, no capabilities.
 
-Every line is JSON (or, with STRUCKDOWN_LOG_FORMAT=text, one readable line with the
-same fields). Prompt ids, old flat-file ids, delete tokens and the admin token are
-capabilities: a line that would hold one has it replaced before it is written, so
-neither a request path nor an error message can leak one to a log service.
+Every line is JSON, or one readable line with the same fields when stdout is a terminal
+(STRUCKDOWN_LOG_FORMAT=json or text chooses either way). Prompt ids, old flat-file ids,
+delete tokens and the admin token are capabilities: a line that would hold one has it
+replaced before it is written, so neither a request path nor an error message can leak
+one to a log service.
 """
 
 from __future__ import annotations

@@ -77,6 +77,11 @@ def test_a_huge_declared_body_is_refused_at_once(server):
     assert json.loads(resp.read())["title"] == "Prompt too large"
 
 
+def test_the_server_says_at_start_where_its_database_is(server):
+    said = [line for line in server.log.read_text().splitlines() if "the database is" in line]
+    assert len(said) == 1 and server.env["STRUCKDOWN_PROMPT_DB"] in said[0], said
+
+
 def test_sigterm_shuts_down_gracefully(tmp_path):
     server = Gunicorn(tmp_path / "prompts.db").start()
     assert server.request("POST", "/api/prompts", {"text": "kept"})[0] == 201

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 import webtest
@@ -157,3 +158,21 @@ def test_an_unknown_method_is_logged_and_counted_as_other(client, capfd, admin_h
     assert line["method"] == "OTHER"  # a client's own word never becomes a label or a field
     metrics = client.get("/metrics", headers=admin_headers).text
     assert 'method="BREW"' not in metrics and 'method="OTHER"' in metrics
+
+
+class _Stdout:
+    def __init__(self, terminal: bool):
+        self.terminal = terminal
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+
+@pytest.mark.parametrize("terminal, chosen", [(True, "text"), (False, "json")])
+def test_logs_are_text_at_a_terminal_and_json_otherwise_unless_set(monkeypatch, terminal, chosen):
+    monkeypatch.setattr(sys, "stdout", _Stdout(terminal))
+    assert Config.from_env({}).log_format == chosen
+    for setting in ("json", "text"):
+        assert Config.from_env({"STRUCKDOWN_LOG_FORMAT": setting}).log_format == setting
+    monkeypatch.setattr(sys, "stdout", None)  # pythonw, or a daemon without one
+    assert Config.from_env({}).log_format == "json"
