@@ -66,6 +66,15 @@ def on_starting(server):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)  # the workers inherit it
 
 
+def when_ready(server):
+    """Say where the database is, once, as the server starts to listen."""
+    from api.store import Store
+
+    store = Store(Config.from_env())
+    server.log.info("prompt-store: the database is %s", store.label)
+    store.close()
+
+
 def worker_exit(server, worker):
     from api import logs
 

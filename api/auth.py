@@ -6,6 +6,11 @@ import hmac
 
 import falcon
 
+# What a caller without the token is told: why, then how, in one sentence each.
+FOR_OPERATORS = "Listing prompts is for operators: prompt ids are capabilities, not public."
+HOW = "Send 'Authorization: Bearer <STRUCKDOWN_ADMIN_TOKEN>'."
+OFF = "This server has no admin token (STRUCKDOWN_ADMIN_TOKEN), so the listing is off."
+
 
 class AdminOnly:
     """A Falcon `before` hook: Bearer $STRUCKDOWN_ADMIN_TOKEN, or the route is not there."""
@@ -16,14 +21,15 @@ class AdminOnly:
     def __call__(self, req, resp, resource, params):
         resp.cache_control = ["no-store"]  # listings of ids: kept by no cache at all
         if self._token is None:
-            raise falcon.HTTPNotFound()  # no token configured: the routes do not exist
+            # No token configured: the routes do not exist (404), and say why.
+            raise falcon.HTTPNotFound(description=f"{FOR_OPERATORS} {OFF}")
         scheme, _, given = (req.get_header("Authorization") or "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
             given.strip().encode(), self._token
         ):
             raise falcon.HTTPUnauthorized(
                 title="Admin token required",
-                description="Send 'Authorization: Bearer <STRUCKDOWN_ADMIN_TOKEN>'.",
+                description=f"{FOR_OPERATORS} {HOW}",
                 challenges=["Bearer"],
             )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,17 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def _log_format(env: Mapping[str, str]) -> str:
+    """STRUCKDOWN_LOG_FORMAT; unset, text for a person at a terminal, JSON for a log service."""
+    if env.get("STRUCKDOWN_LOG_FORMAT", "").strip():
+        return _choice(env, "STRUCKDOWN_LOG_FORMAT", ("json", "text"))
+    try:
+        at_terminal = sys.stdout is not None and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced by an object without one, or closed
+        at_terminal = False
+    return "text" if at_terminal else "json"
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything the app and the jobs need to know about their surroundings."""
@@ -102,7 +114,7 @@ class Config:
             prompt_cache_dir=Path(
                 env.get("STRUCKDOWN_PROMPT_CACHE_DIR") or DEFAULT_CACHE_DIR
             ).expanduser(),
-            log_format=_choice(env, "STRUCKDOWN_LOG_FORMAT", ("json", "text")),
+            log_format=_log_format(env),
             replica=Replica.from_env(env),
             sqlite_synchronous=_choice(env, "STRUCKDOWN_SQLITE_SYNCHRONOUS", SYNCHRONOUS),
         )

@@ -1,14 +1,14 @@
 """Logs as an event stream on stdout: one line per event, fields not prose, no capabilities.
 
-Every line is JSON (or, with STRUCKDOWN_LOG_FORMAT=text, one readable line with the
-same fields, each value that is not one plain word quoted and escaped, so no value can
-add a field). Prompt ids, old flat-file ids, delete tokens and the admin token are
-capabilities: a value that would hold one, also percent-encoded, has it replaced before
-the line is written, so neither a request path nor an error message can leak one to a
-log service. No line is longer than PIPE_BUF (its longest value is cut, with a marker),
-so lines of several workers sharing a pipe never mix. gunicorn's own refusals of
-malformed requests are named by their kind and the client's hashed key, never by the
-request line or the address.
+Every line is JSON, or one readable line with the same fields when stdout is a terminal
+(STRUCKDOWN_LOG_FORMAT=json or text chooses either way); in text, each value that is not
+one plain word is quoted and escaped, so no value can add a field. Prompt ids, old
+flat-file ids, delete tokens and the admin token are capabilities: a value that would
+hold one, also percent-encoded, has it replaced before the line is written, so neither a
+request path nor an error message can leak one to a log service. No line is longer than
+PIPE_BUF (its longest value is cut, with a marker), so lines of several workers sharing a
+pipe never mix. gunicorn's own refusals of malformed requests are named by their kind and
+the client's hashed key, never by the request line or the address.
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ class StoreGauges:
             ("prompt_store_wal_bytes", "Size of its write-ahead log", sizes["wal_bytes"]),
         ):
             yield GaugeMetricFamily(name, help_text, value=value)
-        newest = list_backups(self.store.backup_dir)
+        newest = list_backups(self.store.backup_dir, kinds=self.store.backups.KINDS)
         if newest:
             age = time.time() - backup_time(newest[0]).timestamp()
             yield GaugeMetricFamily(

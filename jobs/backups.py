@@ -48,7 +48,7 @@ def backup(store: Store, dest: Path | None, keep: int, compress: bool, as_json: 
     directory = dest or store.backup_dir
     with progress(1, "Backing up") as bar:
         path, count = store.backups.write(directory, compress, progress=_advance(bar))
-    pruned = list_backups(directory)[keep:]
+    pruned = list_backups(directory, kinds=store.backups.KINDS)[keep:]
     for old in pruned:
         old.unlink()
     result = {

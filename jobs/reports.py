@@ -10,7 +10,7 @@ from api.store import Store
 from api.store.backup_files import backup_time, list_backups
 from api.store.litestream import ReplicaError
 
-from .common import echo_json, pass_store, progress, size
+from .common import counted, echo_json, pass_store, progress, size
 from .replica import describe
 
 JSON_HELP = "Print one line of JSON for scripts instead of the table. Example: --json"
@@ -27,7 +27,7 @@ def stats(store: Store, as_json: bool) -> None:
     """
     now = datetime.now(UTC)
     data = store.maintenance.stats(now)
-    found = list_backups(store.backup_dir)
+    found = list_backups(store.backup_dir, kinds=store.backups.KINDS)
     data["newest_backup"] = (
         {
             "path": str(found[0]),
@@ -44,10 +44,14 @@ def stats(store: Store, as_json: bool) -> None:
     largest = data["largest"]
     newest = data["newest_backup"]
     rows = [
-        ("prompts", f"{data['prompts']} ({data['roots']} roots, {data['versions']} versions)"),
+        (
+            "prompts",
+            f"{data['prompts']} ({counted(data['roots'], 'root')}, "
+            f"{counted(data['versions'], 'version')})",
+        ),
         ("removed", data["removed"]),
         ("legacy ids", data["legacy_ids"]),
-        ("deepest lineage", f"{data['deepest_lineage']} versions"),
+        ("deepest lineage", counted(data["deepest_lineage"], "version")),
         ("saves", f"{data['saves_24h']} in the last 24 h, {data['saves_7d']} in 7 days"),
         ("oldest", data["oldest"] or "-"),
         ("newest", data["newest"] or "-"),

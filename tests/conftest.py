@@ -4,6 +4,11 @@ Every test that uses `config` (so also `store`, `app`, `client`, `save` and `cli
 on SQLite, in a temp file, and on PostgreSQL, in a schema of its own on the server
 named by PROMPT_STORE_TEST_POSTGRES_URL (`.ci/postgres start DIR` starts one).
 Mark a test or module `sqlite_only` when it is about SQLite's files or pragmas.
+
+Two tiers: `pytest` runs the fast one (unit, WebTest API, a few gunicorn tests);
+`pytest -m slow` runs the reliability, replication, browser and complexity tests, which
+are marked here by where they live and what they are named, so a new test there is slow
+without saying so. Naming files or a `-m` runs what is named, in either tier.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import webtest
@@ -24,6 +30,7 @@ from jobs.cli import main
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 POSTGRES_URL_VARIABLE = "PROMPT_STORE_TEST_POSTGRES_URL"
+TESTS = Path(__file__).parent
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -37,6 +44,42 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("skipped, by reason")
         for reason, count in reasons.most_common():
             terminalreporter.write_line(f"{count:5d}  {reason}")
+
+
+SLOW_FOLDERS = ("reliability", "replication", "browser")
+SLOW_WORDS = ("complexity",)
+
+
+def is_slow(item: pytest.Item) -> bool:
+    """A test of a slow folder, or one whose file or name says it proves a complexity."""
+    parts = item.path.relative_to(TESTS).parts
+    named = f"{item.path.stem} {item.name}"
+    return parts[0] in SLOW_FOLDERS or any(word in named for word in SLOW_WORDS)
+
+
+def fast_tier_only(config) -> bool:
+    """A bare `pytest`: no paths named, no -m given."""
+    default_paths = config.args_source == pytest.Config.ArgsSource.TESTPATHS
+    return default_paths and not config.option.markexpr
+
+
+def pytest_ignore_collect(collection_path, config):
+    """The fast tier does not even import the slow folders (Playwright, schemathesis)."""
+    if fast_tier_only(config) and collection_path.parent == TESTS:
+        return collection_path.name in SLOW_FOLDERS or None
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow tier; a bare `pytest` leaves it out."""
+    for item in items:
+        if is_slow(item):
+            item.add_marker(pytest.mark.slow)
+    if fast_tier_only(config):
+        slow = [item for item in items if item.get_closest_marker("slow")]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if not item.get_closest_marker("slow")]
 
 
 def pytest_generate_tests(metafunc):

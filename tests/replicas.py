@@ -10,13 +10,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
 
-from tests.servers import ROOT, free_port, wait_until_up
+from tests.servers import ROOT, free_port, wait_for, wait_until_up
 
 BIN = Path(sys.executable).parent
 # Distinctive fake credentials: tests search every log line for them.
@@ -156,14 +155,3 @@ class Replicator:
 
     def text(self) -> str:
         return self.log.read_text() if self.log.exists() else ""
-
-
-def wait_for(condition, timeout: float, message: str, interval: float = 0.2):
-    """Poll `condition` until it returns something true; fail with `message` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(message if isinstance(message, str) else message())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -29,6 +30,17 @@ def wait_until_up(process: subprocess.Popen, log: Path, ready, seconds: float = 
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{name} did not start:\n{log.read_text()}")
+
+
+def wait_for(condition, timeout: float, message: str, interval: float = 0.2):
+    """Poll `condition` until it returns something true; fail with `message` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(message if isinstance(message, str) else message())
 
 
 def free_port() -> int:
@@ -97,6 +109,24 @@ class Gunicorn:
             return self.process.returncode if self.process else 0
         os.killpg(self.process.pid, sig)
         return self.process.wait(timeout)
+
+    def cpu_seconds(self) -> float:
+        """The CPU time the master and its workers have run so far, every thread counted.
+
+        From the kernel's schedstat (nanoseconds on a CPU), so a request's cost is what the
+        server did, not how long it waited for a core on a busy machine.
+        """
+        pids = [self.process.pid]
+        with contextlib.suppress(OSError):
+            tasks = Path(f"/proc/{self.process.pid}/task")
+            for task in tasks.iterdir():
+                pids += (task / "children").read_text().split()
+        total = 0
+        for pid in pids:
+            for task in Path(f"/proc/{pid}/task").glob("*"):
+                with contextlib.suppress(OSError):  # a thread that has just ended
+                    total += int((task / "schedstat").read_text().split()[0])
+        return total / 1e9
 
     def request(self, method: str, path: str, body=None, headers=None, raw: bytes | None = None):
         """Return (status, headers, body bytes); errors are answers, not exceptions.

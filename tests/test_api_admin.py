@@ -80,3 +80,13 @@ def test_the_token_is_compared_in_constant_time(monkeypatch, client, admin_heade
     monkeypatch.setattr(hmac, "compare_digest", lambda a, b: calls.append(1) or real(a, b))
     client.get("/api/stats", headers=admin_headers, status=200)
     assert calls
+
+
+@pytest.mark.parametrize("token", ["configured", None])
+def test_listing_without_the_token_says_it_is_for_operators(make_config, token):
+    config = make_config() if token else make_config(admin_token=None)
+    client = webtest.TestApp(create_app(config))
+    answer = client.get("/api/prompts", status=401 if token else 404).json
+    assert set(answer) == {"title", "description"}
+    assert answer["description"].startswith("Listing prompts is for operators:")
+    assert "STRUCKDOWN_ADMIN_TOKEN" in answer["description"]

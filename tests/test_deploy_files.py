@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import json
 import re
 import runpy
+import sys
 import tomllib
 from pathlib import Path
 
@@ -80,3 +83,38 @@ def test_readme_starts_with_the_two_commands_and_ci_runs_the_test_one():
     assert "gunicorn -c gunicorn.conf.py" in run
     assert "pytest" in test
     assert test in (ROOT / ".ci" / "run").read_text()
+
+
+def _imported_distributions(*folders: str) -> set[str]:
+    """The installed distributions whose modules the files of `folders` import."""
+    providers = importlib.metadata.packages_distributions()
+    found = set()
+    for folder in folders:
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    modules = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    modules = [node.module]
+                else:
+                    continue
+                for top in {m.split(".")[0] for m in modules} - set(sys.stdlib_module_names):
+                    if top not in ("api", "jobs", "bench", "tests"):
+                        found |= {d.lower() for d in providers.get(top, [top])}
+    return found
+
+
+def _declared(requirements: list[str]) -> set[str]:
+    names = {re.split(r"[<>=!~ \[]", r, maxsplit=1)[0].lower() for r in requirements}
+    return {name.replace("_", "-") for name in names}
+
+
+def test_every_module_the_code_imports_is_a_declared_dependency():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = _declared(project["dependencies"])
+    extras = project["optional-dependencies"]
+    everything = runtime | {n for extra in extras.values() for n in _declared(extra)}
+    normal = {name.replace("_", "-") for name in _imported_distributions("api", "jobs")}
+    assert normal <= runtime | _declared(extras["postgres"]), normal - runtime
+    used = {n.replace("_", "-") for n in _imported_distributions("api", "jobs", "bench", "tests")}
+    assert used <= everything, used - everything

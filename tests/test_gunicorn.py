@@ -17,13 +17,19 @@ from api.store import SCHEMA_VERSION, Store
 from .servers import Gunicorn
 
 
-@pytest.fixture
-def server(tmp_path):
-    with Gunicorn(tmp_path / "prompts.db") as server:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One server for the tests that only send it requests: starting one costs a second."""
+    with Gunicorn(tmp_path_factory.mktemp("gunicorn") / "prompts.db") as server:
         yield server
 
 
-def test_concurrent_saves_through_several_workers_all_land(store, server, tmp_path):
+def test_concurrent_saves_through_several_workers_all_land(tmp_path):
+    with Gunicorn(tmp_path / "prompts.db") as server:
+        _saves_from_six_clients_all_land(server, tmp_path)
+
+
+def _saves_from_six_clients_all_land(server, tmp_path):
     def client(n: int) -> list[tuple[int, str, str]]:
         out = []
         for i in range(25):
@@ -69,6 +75,11 @@ def test_a_huge_declared_body_is_refused_at_once(server):
     resp = conn.getresponse()
     assert resp.status == 413
     assert json.loads(resp.read())["title"] == "Prompt too large"
+
+
+def test_the_server_says_at_start_where_its_database_is(server):
+    said = [line for line in server.log.read_text().splitlines() if "the database is" in line]
+    assert len(said) == 1 and server.env["STRUCKDOWN_PROMPT_DB"] in said[0], said
 
 
 def test_sigterm_shuts_down_gracefully(tmp_path):

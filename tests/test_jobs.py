@@ -137,6 +137,16 @@ def test_stats_on_an_empty_database_is_a_readable_table(cli):
     assert "newest backup    none in" in result.output
 
 
+def test_stats_counts_in_the_singular_for_one(store, cli):
+    root = store.prompts.save("a root")[0].id
+    store.prompts.save("its one version", root)
+    table = cli("stats").output
+    assert "prompts          2 (1 root, 1 version)" in table
+    assert "deepest lineage  2 versions" in table
+    store.prompts.save("a second root")
+    assert "3 (2 roots, 1 version)" in cli("stats").output
+
+
 def test_check_passes_a_sound_database(store, cli):
     _lineage(store, "one", "two")
     result = cli("check")

@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,7 +29,7 @@ from api.store import SCHEMA_VERSION, PromptRemoved, Store, default_store, save_
 from api.store.schema import PromptRow
 from jobs.cli import main
 
-from .servers import ROOT, Gunicorn
+from .servers import ROOT, Gunicorn, wait_for
 
 
 @pytest.fixture
@@ -62,6 +61,16 @@ def pg_cli(runner, url):
 def _raw(url):
     """A connection of our own, in the test's schema, beside the store's."""
     return psycopg2.connect(url)
+
+
+def _waiting_on_a_lock(connection) -> bool:
+    """Whether another connection of this database is waiting for a lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0] > 0
 
 
 # -- Selecting the backend ---------------------------------------------------------
@@ -131,8 +140,15 @@ def test_a_concurrent_duplicate_save_is_an_idempotent_hit_not_an_error(store, ur
     results = []
     saver = threading.Thread(target=lambda: results.append(store.prompts.save(text)))
     saver.start()
-    time.sleep(0.5)
-    assert saver.is_alive(), "the save should wait for the other insert to commit"
+    # The save waits for the other insert to commit: its connection is seen waiting on
+    # a lock (polled for, however slowly this machine runs the thread).
+    watcher = _raw(url)
+    watcher.autocommit = True
+    try:
+        wait_for(lambda: _waiting_on_a_lock(watcher) or not saver.is_alive(), 30, "no wait")
+        assert saver.is_alive(), "the save should wait for the other insert to commit"
+    finally:
+        watcher.close()
     other.commit()
     other.close()
     saver.join(10)
@@ -330,6 +346,20 @@ def test_backup_uses_pg_dump_and_stats_report_it(store, pg_cli):
     assert "TABLE DATA" in listing.stdout and " prompts " in listing.stdout
     stats = json.loads(pg_cli("stats", "--json").output)
     assert stats["newest_backup"]["path"] == str(path)
+
+
+def test_stats_and_pruning_on_postgresql_ignore_sqlite_backups_beside_them(store, pg_cli):
+    store.prompts.save("backed up")
+    taken = Path(json.loads(pg_cli("backup", "--json").output)["path"])
+    dump = taken.rename(taken.with_name("prompts-20260101T000000Z.dump"))  # an older one
+    # A copy of an earlier SQLite store in the same directory, named as if newer.
+    sqlite_copy = dump.parent / "prompts-29990101T000000Z.db"
+    sqlite_copy.write_bytes(b"SQLite format 3\x00")
+    stats = json.loads(pg_cli("stats", "--json").output)
+    assert stats["newest_backup"]["path"] == str(dump)
+    assert str(dump) in pg_cli("stats").output
+    pruned = json.loads(pg_cli("backup", "--keep", "1", "--json").output)["pruned"]
+    assert pruned == [str(dump)] and sqlite_copy.exists()
 
 
 def test_backup_without_pg_dump_points_at_the_databases_tooling_and_export(pg_cli, monkeypatch):

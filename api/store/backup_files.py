@@ -16,14 +16,23 @@ BACKUP_NAME = re.compile(r"^(prompts|pre-restore)-(\d{8}T\d{6}Z)\.(db(\.gz)?|dum
 STAMP = "%Y%m%dT%H%M%SZ"
 
 
-def list_backups(directory: Path, prefix: str = "prompts") -> list[Path]:
-    """List the backups with this prefix in a directory, newest first (names sort by time)."""
+def list_backups(
+    directory: Path, prefix: str = "prompts", kinds: tuple[str, ...] | None = None
+) -> list[Path]:
+    """List the backups with this prefix in a directory, newest first (names sort by time).
+
+    `kinds` keeps only those extensions (a backend's KINDS: a SQLite copy is no backup
+    of a PostgreSQL store, nor a dump of a SQLite one); None keeps all.
+    """
     if not directory.is_dir():
         return []
     found = [
         path
         for path in directory.iterdir()
-        if (match := BACKUP_NAME.match(path.name)) and match[1] == prefix and path.is_file()
+        if (match := BACKUP_NAME.match(path.name))
+        and match[1] == prefix
+        and (kinds is None or match[3] in kinds)
+        and path.is_file()
     ]
     return sorted(found, key=lambda path: path.name, reverse=True)
 

@@ -24,6 +24,9 @@ from ..config import Replica
 from .errors import StoreError
 
 LIST_TIMEOUT = 60  # seconds a listing of the replica may take (an unreachable one retries)
+# Seconds a release waits to learn whether the replica is empty: a reachable one lists in
+# about a second; an unreachable one would be retried by Litestream until LIST_TIMEOUT.
+RELEASE_LIST_TIMEOUT = 10
 RESTORE_TIMEOUT = 3600  # seconds a restore may take (a large database downloads for a while)
 PAUSE_TIMEOUT = 30  # seconds the replicator may take to sync and let go of the file
 
@@ -163,9 +166,9 @@ class Litestream:
             raise ReplicaError(f"litestream {args[0]} failed: {self.redact(lines[-1])}")
         return done.stdout
 
-    def files(self) -> list[dict]:
+    def files(self, timeout: float = LIST_TIMEOUT) -> list[dict]:
         """List every object of the replica: level, min/max txid, size, timestamp."""
-        return json.loads(self.run("ltx", "-json", "-level", "all") or "[]")
+        return json.loads(self.run("ltx", "-json", "-level", "all", timeout=timeout) or "[]")
 
     def restore(self, target: Path, timestamp: str | None = None) -> None:
         """Restore the replica (at `timestamp`, ISO 8601, if given) into a new file `target`."""

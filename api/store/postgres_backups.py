@@ -16,6 +16,8 @@ from .maintenance import REMOVED
 class PostgresBackups:
     """Backups of a PostgreSQL store: `prompts-<time>.dump` archives from pg_dump."""
 
+    KINDS = ("dump",)  # the extensions of this backend's backups, for list_backups
+
     def __init__(self, database: Database, environment: dict[str, str]):
         self.database, self.environment = database, environment
 

@@ -19,7 +19,7 @@ from . import positions
 from .backup_files import partial_file, publish
 from .connection import Database
 from .errors import NotAPromptDatabase
-from .litestream import Litestream, ReplicaError
+from .litestream import RELEASE_LIST_TIMEOUT, Litestream, ReplicaError
 from .sqlite_backups import Restore, SqliteBackups, verify_file
 
 
@@ -127,7 +127,7 @@ class Replication:
         if path.exists():
             return None
         started = time.monotonic()
-        if not self.litestream.files():
+        if not self.litestream.files(timeout=RELEASE_LIST_TIMEOUT):
             return FreshVolume(False, None, time.monotonic() - started)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         found = self._restore_verified(path, None)

@@ -37,6 +37,8 @@ class Restore(NamedTuple):
 class SqliteBackups:
     """Backups of a SQLite store: `prompts-<time>.db[.gz]` files on the data volume."""
 
+    KINDS = ("db", "db.gz")  # the extensions of this backend's backups, for list_backups
+
     def __init__(self, database: Database, path: Path):
         self.database, self.path = database, path
 

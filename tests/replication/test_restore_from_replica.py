@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from api.store.litestream import ReplicaError
+from api.store.litestream import LIST_TIMEOUT, RELEASE_LIST_TIMEOUT, ReplicaError
 from tests.replicas import ACCESS_KEY, SECRET_KEY, wait_for
 
 pytestmark = pytest.mark.sqlite_only
@@ -86,6 +86,16 @@ def test_an_unreadable_replica_fails_the_release_and_creates_nothing(volume, s3)
     assert "litestream ltx failed" in done.stderr and "NoSuchBucket" in done.stderr
     assert not volume.db.exists()
     assert ACCESS_KEY not in done.stderr and SECRET_KEY not in done.stderr
+
+
+def test_a_release_with_an_unreachable_replica_fails_after_10_s_not_60(volume):
+    # Nothing listens on the discard port: Litestream retries until it is stopped.
+    volume.settings["STRUCKDOWN_REPLICA_ENDPOINT"] = "http://127.0.0.1:9"
+    done = volume.cli("init-db", check=False)
+    assert done.returncode == 1
+    assert f"took over {RELEASE_LIST_TIMEOUT} s: is the replica reachable?" in done.stderr
+    assert RELEASE_LIST_TIMEOUT <= 10 < LIST_TIMEOUT
+    assert not volume.db.exists()
 
 
 def test_restore_from_replica_returns_the_state_before_a_later_save(volume):
