@@ -8,7 +8,7 @@ import pytest
 
 from api.config import Config
 from api.store import Store
-from bench import functions, load
+from bench import durability, functions, load
 from bench.flatfile import FlatFileStore
 from bench.seed import prompt_text, seed
 
@@ -44,3 +44,11 @@ def test_wrk_scripts_fill_in_their_constants():
     assert '"/api/prompts/00000000-0000-0000-0000-000000000001/history"' in lua
     assert "WRKJSON" in lua and "PATH" not in lua.replace("WRKJSON", "")
     assert "SUFFIX" not in load.script("random_id", SUFFIX="/raw")
+
+
+def test_durability_commit_cost_is_measured_for_both_settings(tmp_path):
+    costs = {mode: durability.commit_cost(tmp_path, mode, 5) for mode in durability.MODES}
+    assert set(costs) == {"normal", "full"} and all(c > 0 for c in costs.values())
+    for mode in durability.MODES:
+        store = Store(Config(db_path=tmp_path / f"commits-{mode}.db"))
+        assert store.maintenance.sizes()["count"] == 15  # 3 rounds of 5 saves, all kept
