@@ -110,12 +110,17 @@ def shell_examples(document: Document):
         yield Region(block.start, end, (str(block.lexemes["source"]), expected), evaluate)
 
 
-@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_every_shell_example_runs_and_prints_what_is_shown(path, tmp_path):
+def examples_of(path: Path) -> tuple[Document, list]:
     document = Document.parse(str(path), shell_examples)
-    examples = list(document.examples())
-    if not examples:
-        pytest.skip(f"{path.name} has no sh examples")
+    return document, list(document.examples())
+
+
+WITH_EXAMPLES = [path for path in DOCUMENTS if examples_of(path)[1]]
+
+
+@pytest.mark.parametrize("path", WITH_EXAMPLES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_shell_example_runs_and_prints_what_is_shown(path, tmp_path):
+    document, examples = examples_of(path)
     workdir = tmp_path / "work"
     workdir.mkdir()
     with Gunicorn(
@@ -159,7 +164,7 @@ def test_output_blocks_follow_an_example():
     assert not strays, "output blocks not right after an sh block: " + ", ".join(strays)
 
 
-def test_the_readme_runs_examples():
-    document = Document.parse(str(ROOT / "README.md"), shell_examples)
-    assert len(list(document.examples())) >= 4
-    assert re.search(r"```output\n", (ROOT / "README.md").read_text())
+def test_the_readme_and_the_api_and_operating_docs_run_examples():
+    for name in ("README.md", "docs/api.md", "docs/operating.md"):
+        assert len(examples_of(ROOT / name)[1]) >= 4, name
+        assert re.search(r"```output\n", (ROOT / name).read_text()), name
