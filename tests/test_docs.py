@@ -168,3 +168,27 @@ def test_the_readme_and_the_api_and_operating_docs_run_examples():
     for name in ("README.md", "docs/api.md", "docs/operating.md"):
         assert len(examples_of(ROOT / name)[1]) >= 4, name
         assert re.search(r"```output\n", (ROOT / name).read_text()), name
+
+
+def test_samples_that_cannot_run_name_the_schema_version_init_db_makes(tmp_path):
+    """The replica-restore line is a `text` sample (it needs S3): its version must be true."""
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "prompt-store"),
+            "--db",
+            str(tmp_path / "p.db"),
+            "init-db",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # "schema migrated from version 0 to N." on a new file, "(version N)" when up to date
+    current = re.findall(r"version (?:\d+ to )?(\d+)", done.stdout)[-1]
+    shown = {
+        f"{path.name}: {number}"
+        for path in DOCUMENTS
+        for number in re.findall(r"schema (?:at )?version (\d+)", path.read_text())
+        if number != current
+    }
+    assert not shown, f"init-db makes schema version {current}; the docs say: {sorted(shown)}"
