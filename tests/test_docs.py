@@ -2,11 +2,11 @@
 
 The conventions, visible in the markdown itself:
 
-- A ```` ```sh ```` block is run, by bash, in one session per document (variables set in
-  one block, such as `ID`, are there in the next), against a gunicorn of this checkout on
-  an empty database of its own, started with `STRUCKDOWN_ADMIN_TOKEN` and the CLI
-  (`prompt-store`) on the PATH pointing at the same database. A block that fails
-  (`set -euo pipefail`) fails the test.
+- A ```` ```sh ```` block is run, by bash, in one session per document (variables and
+  functions set in one block, such as `ID`, are there in the next), in a temp directory,
+  against a gunicorn of this checkout on an empty database of its own, started with
+  `STRUCKDOWN_ADMIN_TOKEN` and the CLI (`prompt-store`) on the PATH pointing at the same
+  database. A block that fails (`set -euo pipefail`) fails the test.
 - A ```` ```output ```` block right after an `sh` block is what that block prints (stdout
   and stderr); `...` stands for anything (ids, times, sizes), as in doctest's ELLIPSIS, and
   runs of whitespace compare equal.
@@ -67,7 +67,7 @@ class ShellSession:
     def run(self, source: str) -> str:
         script = (
             f"set -a; . '{self.state}'\nset -euo pipefail\n{self.local(source)}\n"
-            f"export -p > '{self.state}'\n"
+            f"{{ export -p; declare -f; }} > '{self.state}'\n"
         )
         done = subprocess.run(
             ["bash", "-c", script],
