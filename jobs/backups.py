@@ -120,7 +120,8 @@ def restore(
     if from_replica:
         if store.replication is None:
             raise click.ClickException(
-                "no replica is configured: set STRUCKDOWN_REPLICA_URL (README: Replication)."
+                "no replica is configured: set STRUCKDOWN_REPLICA_URL "
+                "(docs/operating.md: Off-host replication)."
             )
         at = _utc(timestamp) if timestamp else None
         source = f"the replica {store.replication.url}" + (f" at {at}" if at else "")

@@ -106,7 +106,7 @@ def postgres_server():
     url = os.environ.get(POSTGRES_URL_VARIABLE)
     problem = None
     if not url:
-        problem = f"{POSTGRES_URL_VARIABLE} is not set (README: Scaling out, to start a server)"
+        problem = f"{POSTGRES_URL_VARIABLE} is not set (docs/operating.md: Scaling out)"
     else:
         try:
             import psycopg2

@@ -77,7 +77,7 @@ def test_requirements_pin_every_runtime_dependency():
 
 def test_readme_starts_with_the_two_commands_and_ci_runs_the_test_one():
     readme = (ROOT / "README.md").read_text()
-    commands = re.findall(r"```sh\n(.+?)\n```", readme)
+    commands = re.findall(r"```console\n(.+?)\n```", readme)
     assert len(commands) >= 2
     run, test = commands[0], commands[1]
     assert "gunicorn -c gunicorn.conf.py" in run

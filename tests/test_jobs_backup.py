@@ -162,7 +162,7 @@ def test_restore_round_trip_with_a_safety_copy(store, cli, db_path, runner):
     assert _rows(safety) == {kept: "in the backup", later: "saved after the backup"}
     assert cli("check").exit_code == 0
 
-    # README: recover the later saves from the safety copy.
+    # docs/operating.md: recover the later saves from the safety copy.
     dump = runner.invoke(main, ["--db", str(safety), "export"]).stdout
     assert cli("import", "-", input=dump).exit_code == 0
     assert store.prompts.get(later).text == "saved after the backup"

@@ -98,8 +98,8 @@ class PostgresDialect(Dialect):
         if replica is not None:
             raise ConfigError(
                 "STRUCKDOWN_REPLICA_URL replicates the SQLite file, so it cannot be used with "
-                "DATABASE_URL: PostgreSQL has its own backups and WAL archiving (README: "
-                "Scaling out)."
+                "DATABASE_URL: PostgreSQL has its own backups and WAL archiving "
+                "(docs/operating.md: Scaling out)."
             )
         try:
             import psycopg2  # noqa: F401 -- only to say clearly when the driver is missing
