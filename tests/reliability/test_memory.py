@@ -1,4 +1,8 @@
-"""Worker memory stays flat: RSS after 50k mixed requests is within 10% of after 5k."""
+"""Worker memory stays flat: RSS after 50k mixed requests is within 10% of after 25k.
+
+The first 25k requests are the warm-up: page caches of each thread's connection and
+the allocator's arenas fill while the database grows. A leak keeps growing after it.
+"""
 
 from __future__ import annotations
 
@@ -72,10 +76,12 @@ def test_worker_memory_does_not_grow_per_request(tmp_path, tally):
         _mixed(server, tally, ids, tip, 5_000, 0)
         workers = _workers(server.process.pid)
         after_5k = {pid: _rss_kib(pid) for pid in workers}
-        _mixed(server, tally, ids, tip, 50_000, 5_000)
+        _mixed(server, tally, ids, tip, 25_000, 5_000)
+        after_25k = {pid: _rss_kib(pid) for pid in workers}
+        _mixed(server, tally, ids, tip, 50_000, 25_000)
         assert _workers(server.process.pid) == workers  # no worker was restarted
         after_50k = {pid: _rss_kib(pid) for pid in workers}
-    report = {pid: (after_5k[pid], after_50k[pid]) for pid in workers}
-    print("worker RSS KiB after 5k and 50k requests:", json.dumps(report))
+    report = {pid: (after_5k[pid], after_25k[pid], after_50k[pid]) for pid in workers}
+    print("worker RSS KiB after 5k, 25k and 50k requests:", json.dumps(report))
     for pid in workers:
-        assert after_50k[pid] <= after_5k[pid] * 1.10, report
+        assert after_50k[pid] <= after_25k[pid] * 1.10, report

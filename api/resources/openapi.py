@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import msgspec
 
-from . import bodies
+from api import bodies
 
 REF = "#/components/schemas/{name}"
 ID = {"name": "prompt_id", "in": "path", "required": True, "schema": {"type": "string"}}
