@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from api.store import Store
-from api.store.backup_files import list_backups
+from api.store import Store, list_backups
 
 from .common import echo_json, pass_store, progress, size
 

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import click
 
-from api.store import Store, StoreError
-from api.store.values import encode_text
+from api.store import Store, StoreError, encode_text
 
 from .common import counted, pass_store, progress, size
 

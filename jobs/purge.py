@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from api.store import InvalidPromptId, PromptNotFound, PromptRemoved, Store
-from api.store.backup_files import list_backups
+from api.store import InvalidPromptId, PromptNotFound, PromptRemoved, Store, list_backups
 
 from .common import pass_store, size
 

@@ -9,8 +9,7 @@ import sys
 
 import click
 
-from api.store import Store
-from api.store.litestream import ReplicaError
+from api.store import ReplicaError, Store
 
 from .common import echo_json, pass_store
 

@@ -6,9 +6,7 @@ from datetime import UTC, datetime
 
 import click
 
-from api.store import Store
-from api.store.backup_files import backup_time, list_backups
-from api.store.litestream import ReplicaError
+from api.store import ReplicaError, Store, backup_time, list_backups
 
 from .common import counted, echo_json, pass_store, progress, size
 from .replica import describe

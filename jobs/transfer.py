@@ -14,9 +14,7 @@ from typing import IO
 
 import click
 
-from api.store import Store, StoreError, validate_legacy_id, validate_prompt_id
-from api.store.backup_files import fsync
-from api.store.values import encode_text
+from api.store import Store, StoreError, encode_text, fsync, validate_legacy_id, validate_prompt_id
 
 from .common import pass_store, progress
 

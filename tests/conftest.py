@@ -22,9 +22,9 @@ import pytest
 import webtest
 from click.testing import CliRunner
 
-from api import logs
 from api.app import create_app
 from api.config import Config
+from api.http import logs
 from api.store import Store
 from jobs.cli import main
 

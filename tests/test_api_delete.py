@@ -11,9 +11,8 @@ import webtest
 
 from api.app import create_app
 from api.config import Config, RateLimit
-from api.openapi import DOCUMENT
+from api.resources.openapi import DOCUMENT
 from api.store import ScrubIncomplete
-from api.store.schema import PromptRow
 
 SECRET = "Use this key: sk-live-7f3a9c2e41d8b6a05e9f1c3d7b2a4e6f and {{ never }} share it."
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
@@ -127,9 +126,11 @@ def test_a_deleted_prompt_is_exactly_the_tombstone_purge_makes(store, client, sa
     store.takedowns.purge([by_purge["id"]])
 
     def row(prompt_id):
-        prompt = PromptRow.select().where(PromptRow.id == prompt_id).bind(store.database.peewee)
-        prompt = prompt.get()
-        return (prompt.text, prompt.sha256, prompt.delete_token_hash, prompt.removed_at is None)
+        text, sha256, token_hash, removed_at = store.database.one(
+            "SELECT text, sha256, delete_token_hash, removed_at FROM prompts WHERE id = ?",
+            (prompt_id,),
+        )
+        return (text, sha256, token_hash, removed_at is None)
 
     assert row(by_token["id"]) == row(by_purge["id"]) == ("", None, None, False)
     assert store.maintenance.check()["sha256"] == []

@@ -12,7 +12,7 @@ import pytest
 
 from api.store import SCHEMA_VERSION, NotAPromptDatabase
 from api.store.schema import MIGRATIONS
-from api.store.sqlite import SqliteDialect
+from api.store.sqlite.dialect import SqliteDialect
 from jobs.cli import main
 
 from .servers import Gunicorn

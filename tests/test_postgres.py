@@ -26,7 +26,7 @@ import webtest
 from api.app import create_app
 from api.config import Config
 from api.store import SCHEMA_VERSION, PromptRemoved, Store, default_store, save_prompt
-from api.store.schema import PromptRow
+from api.store.schema import PROMPT_COLUMNS
 from jobs.cli import main
 
 from .servers import ROOT, Gunicorn, wait_for
@@ -102,7 +102,7 @@ def test_the_schema_has_the_models_columns_and_the_unique_indexes(store, url):
         columns = dict(cursor.fetchall())
         cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
         indexes = {row[0] for row in cursor.fetchall()}
-    assert {f.column_name for f in PromptRow._meta.sorted_fields} <= set(columns)
+    assert set(PROMPT_COLUMNS) <= set(columns)
     assert columns["tat"] == "double precision"  # not SQLite's REAL: 4 bytes are too few
     assert {"prompts_root_sha256", "prompts_parent_sha256", "prompts_created_at"} <= indexes
 

@@ -9,8 +9,8 @@ import msgspec
 import peewee
 
 from api import store
-from api.bodies import Error, SaveError
-from api.payloads import kib
+from api.http.bodies import Error, SaveError
+from api.http.decoding import kib
 
 log = logging.getLogger("prompt_store")
 

@@ -23,9 +23,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from api.auth import AdminOnly, admin_only
-from api.store import Store, StoreError
-from api.store.backup_files import backup_time, list_backups
+from api.http.auth import AdminOnly, admin_only
+from api.store import Store, StoreError, backup_time, list_backups
 
 REQUESTS = Counter("prompt_store_http_requests", "Requests answered", ["route", "method", "status"])
 LATENCY = Histogram(

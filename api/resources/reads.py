@@ -11,9 +11,8 @@ import logging
 import falcon
 import msgspec
 
-from api import template_interface
-from api.auth import AdminOnly, admin_only
-from api.bodies import (
+from api.http.auth import AdminOnly, admin_only
+from api.http.bodies import (
     Children,
     Diff,
     Health,
@@ -25,13 +24,13 @@ from api.bodies import (
     Template,
     TemplateChanges,
 )
-from api.diffs import unified_diff
-from api.links import Links
-from api.payloads import parse_id
-from api.ratelimit import SaveLimiter
-from api.scrubbing import ScrubRetry
-from api.store import PromptNotFound, PromptRemoved, Store, validate_prompt_id
-from api.store.rows import Ancestor, Version
+from api.http.decoding import parse_id
+from api.http.links import Links
+from api.http.ratelimit import SaveLimiter
+from api.resources.scrubbing import ScrubRetry
+from api.store import Ancestor, PromptNotFound, PromptRemoved, Store, Version, validate_prompt_id
+from api.text import interface as template_interface
+from api.text.diffs import unified_diff
 
 HISTORY_DEFAULT, HISTORY_MAX = 100, 1000
 BODY_SHAPE = "json-t2"  # in the ETag of a version's JSON: change it when the body changes

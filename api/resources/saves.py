@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import falcon
 from msgspec import UNSET
 
-from api.auth import AdminOnly, admin_only
-from api.bodies import (
+from api.http.auth import AdminOnly, admin_only
+from api.http.bodies import (
     Listing,
     PlaygroundSaved,
     PlaygroundSaveRequest,
@@ -20,10 +20,10 @@ from api.bodies import (
     Saved,
     SaveRequest,
 )
-from api.links import Links
-from api.payloads import decode
-from api.ratelimit import SaveLimiter
-from api.scrubbing import ScrubRetry
+from api.http.decoding import decode
+from api.http.links import Links
+from api.http.ratelimit import SaveLimiter
+from api.resources.scrubbing import ScrubRetry
 from api.store import (
     InvalidPromptId,
     InvalidPromptText,

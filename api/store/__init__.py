@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import functools
 
-from ..config import Config
-from .errors import (
+from api.config import Config
+from api.store.backup_files import backup_time, fsync, list_backups
+from api.store.errors import (
     DatabaseUnavailable,
     InvalidPromptId,
     InvalidPromptText,
@@ -36,12 +37,23 @@ from .errors import (
     StoreError,
     WrongDeleteToken,
 )
-from .schema import SCHEMA_VERSION
-from .store import Store
-from .values import summarise, validate_legacy_id, validate_prompt_id
+from api.store.ratelimit import RateLimits
+from api.store.rows import Ancestor, Version
+from api.store.schema import SCHEMA_VERSION
+from api.store.sqlite.litestream import ReplicaError
+from api.store.store import Store
+from api.store.values import encode_text, summarise, validate_legacy_id, validate_prompt_id
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Ancestor",
+    "RateLimits",
+    "ReplicaError",
+    "Version",
+    "backup_time",
+    "encode_text",
+    "fsync",
+    "list_backups",
     "DatabaseUnavailable",
     "InvalidPromptId",
     "InvalidPromptText",

@@ -12,13 +12,14 @@ import contextlib
 import os
 import threading
 import weakref
+from collections.abc import Iterable
 from typing import Any
 
 import peewee
 
-from .dialects import Dialect
-from .errors import DatabaseUnavailable, SchemaTooNew
-from .schema import CREATE_VERSIONS, CURRENT_VERSION, SCHEMA_VERSION, apply_migrations
+from api.store.dialects import Dialect
+from api.store.errors import DatabaseUnavailable, SchemaTooNew
+from api.store.schema import CREATE_VERSIONS, CURRENT_VERSION, SCHEMA_VERSION, apply_migrations
 
 PROBE = "SELECT id FROM prompts LIMIT 1"
 
@@ -31,6 +32,7 @@ class Database:
         self.peewee = dialect.open()
         self._migrated = False
         self._lock = threading.Lock()
+        self._spellings: dict[str, str] = {}
         _live.add(self)
 
     # -- queries ---------------------------------------------------------------------
@@ -45,12 +47,25 @@ class Database:
         return self.peewee
 
     def execute(self, sql: str, params: tuple | list = ()) -> Any:
-        """Run one prepared statement; return its cursor."""
-        return self.ready().execute_sql(sql, params)
+        """Run one portable statement, spelled for this database; return its cursor."""
+        return self.ready().execute_sql(self._spelled(sql), params)
 
     def one(self, sql: str, params: tuple | list = ()) -> tuple | None:
-        """Return the first row of a prepared statement, or None."""
-        return self.ready().execute_sql(sql, params).fetchone()
+        """Return the first row of a portable statement, or None."""
+        return self.execute(sql, params).fetchone()
+
+    def execute_many(self, sql: str, rows: Iterable) -> int:
+        """Run one portable statement once per row, in one call; return the rows it changed."""
+        cursor = self.ready().cursor()
+        cursor.executemany(self._spelled(sql), rows)
+        return cursor.rowcount
+
+    def _spelled(self, sql: str) -> str:
+        # Every statement is a module constant, so the cache stays as small as the code.
+        spelled = self._spellings.get(sql)
+        if spelled is None:
+            spelled = self._spellings[sql] = self.dialect.prepare(sql)
+        return spelled
 
     def write(self) -> contextlib.AbstractContextManager:
         """A write transaction of its own, queued with this app's other writers."""

@@ -1,8 +1,8 @@
 """What differs between SQLite and PostgreSQL, behind one interface.
 
-A Store picks its dialect once, from the configuration (`dialect_for`), and asks
-it for the few operations that really differ; every other query is one code path
-for both. Nothing outside `sqlite.py` and `postgres.py` asks which database it is on.
+A Store picks its dialect once, from the configuration (`api/store/store.py`), and asks
+it for the few operations that really differ; every other query is one code path for
+both. Nothing outside `sqlite/` and `postgres/` asks which database it is on.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import peewee
 
-from ..config import Config, ConfigError
+from api.config import Config
 
 
 class Dialect:
@@ -117,20 +117,3 @@ class Dialect:
     def replication(self, database, backups):
         """Return the off-host replication of this database, or None when none is configured."""
         return None
-
-
-def dialect_for(config: Config) -> Dialect:
-    """Choose the dialect `config` names: DATABASE_URL's, else SQLite at db_path."""
-    from .postgres import PostgresDialect
-    from .sqlite import SqliteDialect
-
-    url = config.database_url
-    if url and url.split(":", 1)[0] in ("postgres", "postgresql"):
-        return PostgresDialect(url, replica=config.replica)
-    if url and not url.startswith("sqlite:///"):
-        raise ConfigError(
-            "DATABASE_URL must be postgres://user:password@host:port/name "
-            "or sqlite:///path/to/prompts.db"
-        )
-    path = Path(url[len("sqlite:///") :]) if url else config.db_path
-    return SqliteDialect(path, replica=config.replica, synchronous=config.sqlite_synchronous)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from .connection import Database
-from .errors import InvalidPromptId, PromptConflict, PromptNotFound
-from .prompts import PromptVersions
-from .values import UUID_PATTERN, encode_text, sha256_of, validate_legacy_id, validate_prompt_id
+from api.store.connection import Database
+from api.store.errors import InvalidPromptId, PromptConflict, PromptNotFound
+from api.store.prompts import PromptVersions
+from api.store.values import (
+    UUID_PATTERN,
+    encode_text,
+    sha256_of,
+    validate_legacy_id,
+    validate_prompt_id,
+)
 
 RESOLVE = "SELECT prompt_id FROM legacy_ids WHERE legacy_id = ?"
 ADD = "INSERT INTO legacy_ids (legacy_id, prompt_id) VALUES (?, ?)"
@@ -18,8 +24,6 @@ class LegacyIds:
 
     def __init__(self, database: Database, versions: PromptVersions):
         self.database, self.versions = database, versions
-        prepare = database.dialect.prepare
-        self._resolve, self._add = prepare(RESOLVE), prepare(ADD)
 
     def resolve(self, legacy_id: str) -> str | None:
         """Return the prompt id an old flat-file id now names, or None."""
@@ -27,7 +31,7 @@ class LegacyIds:
             legacy_id = validate_legacy_id(legacy_id)
         except InvalidPromptId:
             return None
-        row = self.database.one(self._resolve, (legacy_id,))
+        row = self.database.one(RESOLVE, (legacy_id,))
         if row is None:
             return None
         (prompt_id,) = row
@@ -44,7 +48,7 @@ class LegacyIds:
                 raise PromptConflict(f"{legacy_id} already names {current}")
             if not self.versions.exists(prompt_id):
                 raise PromptNotFound(prompt_id)
-            self.database.execute(self._add, (legacy_id, prompt_id))
+            self.database.execute(ADD, (legacy_id, prompt_id))
         return True
 
     def stored_as(self, legacy_id: str, text: str) -> str | None:

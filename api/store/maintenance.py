@@ -6,12 +6,12 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
-from .. import template_interface
-from .connection import Database
-from .prompts import PromptVersions
-from .rows import Exported
-from .schema import fill_templates
-from .values import sha256_of
+from api.store.connection import Database
+from api.store.prompts import PromptVersions
+from api.store.rows import Exported
+from api.store.schema import fill_templates
+from api.store.values import sha256_of
+from api.text import interface as template_interface
 
 TREE = """
 WITH RECURSIVE tree (id, depth) AS (
@@ -42,7 +42,6 @@ FROM tree JOIN prompts AS p ON p.id = tree.id
 ORDER BY tree.depth, p.created_at, p.id
 """
 )
-REMOVED = "SELECT id FROM prompts WHERE removed_at IS NOT NULL ORDER BY removed_at, id"
 
 
 class Maintenance:
@@ -50,9 +49,6 @@ class Maintenance:
 
     def __init__(self, database: Database, versions: PromptVersions):
         self.database, self.versions = database, versions
-        prepare = database.dialect.prepare
-        self._stats, self._largest = prepare(STATS), prepare(LARGEST)
-        self._hashed, self._export = prepare(HASHED), prepare(EXPORT)
 
     def sizes(self) -> dict:
         """Return the version count and the database's size, its write-ahead log included."""
@@ -73,10 +69,8 @@ class Maintenance:
         day = (now - timedelta(days=1)).isoformat(timespec="microseconds")
         week = (now - timedelta(days=7)).isoformat(timespec="microseconds")
         one = self.database.one
-        total, removed, roots, last_day, last_week, oldest, newest, legacy = one(
-            self._stats, (day, week)
-        )
-        largest = one(self._largest)
+        total, removed, roots, last_day, last_week, oldest, newest, legacy = one(STATS, (day, week))
+        largest = one(LARGEST)
         if largest is not None:
             largest_id, largest_bytes = largest
             largest = {"id": largest_id, "bytes": largest_bytes}
@@ -105,13 +99,13 @@ class Maintenance:
             "foreign_keys": dialect.foreign_key_problems(db),
             "lineage": [
                 f"{prompt_id} is not reachable from a root (a parent cycle)"
-                for (prompt_id,) in db.execute_sql(UNREACHABLE)
+                for (prompt_id,) in self.database.execute(UNREACHABLE)
             ],
             "sha256": [],
             "template": [],
         }
         # Hash the stored bytes: the check must not depend on the text decoding cleanly.
-        for prompt_id, data, digest, removed_at, template in db.execute_sql(self._hashed):
+        for prompt_id, data, digest, removed_at, template in self.database.execute(HASHED):
             if removed_at is not None and (data or digest or template is not None):
                 problems["sha256"].append(
                     f"{prompt_id} is removed but still holds text, a hash or a template"
@@ -129,14 +123,10 @@ class Maintenance:
         with self.database.write():
             return fill_templates(self.database.execute, self.database.dialect.prepare)
 
-    def removed_ids(self) -> list[str]:
-        """Return the ids of the purged versions (tombstones), oldest removal first."""
-        return [prompt_id for (prompt_id,) in self.database.execute(REMOVED)]
-
     def export(self) -> Iterator[Exported]:
         """Yield every version reachable from a root, parents before children."""
         for prompt_id, parent_id, created_at, text, removed_at, legacy in self.database.execute(
-            self._export
+            EXPORT
         ):
             yield Exported(prompt_id, parent_id, created_at, text, removed_at, json.loads(legacy))
 

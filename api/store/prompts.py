@@ -11,12 +11,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from .. import template_interface
-from .connection import Database
-from .errors import ParentNotFound, PromptConflict
-from .reads import VersionReads
-from .rows import VersionMeta
-from .values import (
+from api.store.connection import Database
+from api.store.errors import ParentNotFound, PromptConflict
+from api.store.reads import VersionReads
+from api.store.rows import VersionMeta
+from api.store.values import (
     delete_token_hash,
     encode_text,
     now,
@@ -24,6 +23,7 @@ from .values import (
     sha256_of,
     validate_prompt_id,
 )
+from api.text import interface as template_interface
 
 # DO NOTHING: where another writer stored the same id or (parent, text) between our
 # read and our insert (PostgreSQL runs writers at once), the unique indexes keep
@@ -62,7 +62,6 @@ class PromptVersions(VersionReads):
     ):
         super().__init__(database)
         self.max_bytes, self.new_id = max_bytes, new_id
-        self._insert_sql = database.dialect.prepare(INSERT)
 
     # -- writes ------------------------------------------------------------------------
 
@@ -168,13 +167,12 @@ class PromptVersions(VersionReads):
                 yield NewVersion(prompt_id, parent_id, text, digest, created_at).with_template()
 
         with self.database.write_or_join():
-            cursor = self.database.ready().cursor()
-            cursor.executemany(self._insert_sql, records())
-            if cursor.rowcount != given:
+            inserted = self._write(records())
+            if inserted != given:
                 raise PromptConflict(
                     "a row repeats a stored id or (parent, text): nothing inserted"
                 )
-            return cursor.rowcount
+            return inserted
 
     def _insert(self, row: NewVersion, *, reuse_same_text: bool) -> tuple[VersionMeta, bool]:
         """Insert a row inside the caller's write transaction; return (version, created).
@@ -197,10 +195,14 @@ class PromptVersions(VersionReads):
         # Read only for a row really inserted: an idempotent save reads nothing.
         if row.template is None:
             row = row.with_template()  # read here, where the text is known to be new
-        if self.database.execute(self._insert_sql, row).rowcount == 0:
+        if self._write([row]) == 0:
             # Another writer got there between our read and our insert (PostgreSQL).
             same = self.find_same(row.parent_id, row.sha256) if row.sha256 else None
             if same is not None and reuse_same_text:
                 return same, False
             raise PromptConflict("another save changed this prompt at the same moment; save again")
         return VersionMeta(row.id, row.parent_id, row.created_at, row.sha256), True
+
+    def _write(self, rows: Iterable[NewVersion]) -> int:
+        """The one INSERT of versions, for a save and for the bulk path alike."""
+        return self.database.execute_many(INSERT, rows)

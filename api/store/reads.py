@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from peewee import Tuple, fn
-
-from .connection import Database
-from .errors import InvalidPromptId, PromptNotFound, PromptRemoved
-from .rows import Ancestor, Listed, Version, VersionMeta
-from .schema import PromptRow
-from .values import SUMMARY_CHARS, summarise, validate_prompt_id
+from api.store.connection import Database
+from api.store.errors import InvalidPromptId, PromptNotFound, PromptRemoved
+from api.store.rows import Ancestor, Listed, Version, VersionMeta
+from api.store.values import SUMMARY_CHARS, summarise, validate_prompt_id
 
 GET = (
     "SELECT id, parent_id, text, created_at, sha256, removed_at, template FROM prompts WHERE id = ?"
@@ -33,6 +30,14 @@ WITH RECURSIVE ancestry (id, parent_id, created_at, sha256, head, removed, templ
 )
 SELECT id, parent_id, created_at, sha256, head, removed, template FROM ancestry ORDER BY depth
 """
+LISTED = (
+    f"SELECT id, parent_id, created_at, sha256, substr(text, 1, {SUMMARY_CHARS * 4}), removed_at"
+)
+# Keyset pagination, newest first: the rows strictly before the last one seen.
+AFTER = "WHERE (created_at, id) < (?, ?)"
+LISTING = LISTED + " FROM prompts {where} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+CHILDREN = LISTED + " FROM prompts WHERE parent_id = ? ORDER BY created_at, id"
+COUNT = "SELECT COUNT(*) FROM prompts"
 NO_LIMIT = 1_000_000_000
 
 
@@ -41,10 +46,6 @@ class VersionReads:
 
     def __init__(self, database: Database):
         self.database = database
-        prepare = database.dialect.prepare
-        self._get, self._get_meta = prepare(GET), prepare(GET_META)
-        self._find_root, self._find_child = prepare(FIND_ROOT), prepare(FIND_CHILD)
-        self._history = prepare(HISTORY)
 
     def get(self, prompt_id: str) -> Version:
         """Return a version with its text; raise PromptNotFound (PromptRemoved: a tombstone)."""
@@ -57,12 +58,12 @@ class VersionReads:
 
     def find(self, prompt_id: str) -> Version | None:
         """Return a version, tombstones included, or None."""
-        row = self.database.one(self._get, (validate_prompt_id(prompt_id),))
+        row = self.database.one(GET, (validate_prompt_id(prompt_id),))
         return None if row is None else Version._make(row)
 
     def meta(self, prompt_id: str) -> VersionMeta | None:
         """Return a version without its text, or None."""
-        row = self.database.one(self._get_meta, (prompt_id,))
+        row = self.database.one(GET_META, (prompt_id,))
         return None if row is None else VersionMeta._make(row)
 
     def exists(self, prompt_id: str) -> bool:
@@ -75,15 +76,15 @@ class VersionReads:
     def find_same(self, parent_id: str | None, sha256: str) -> VersionMeta | None:
         """Return the version holding this text under this parent (None: a root), if any."""
         if parent_id is None:
-            row = self.database.one(self._find_root, (sha256,))
+            row = self.database.one(FIND_ROOT, (sha256,))
         else:
-            row = self.database.one(self._find_child, (parent_id, sha256))
+            row = self.database.one(FIND_CHILD, (parent_id, sha256))
         return None if row is None else VersionMeta._make(row)
 
     def history(self, prompt_id: str, limit: int | None = None) -> list[Ancestor]:
         """Return the ancestors of a version, nearest first, at most `limit`, in one query."""
         depth = NO_LIMIT if limit is None else max(0, limit)
-        rows = self.database.execute(self._history, (validate_prompt_id(prompt_id), depth))
+        rows = self.database.execute(HISTORY, (validate_prompt_id(prompt_id), depth))
         found = [
             Ancestor(id_, parent_id, created_at, sha256, summarise(head), bool(removed), template)
             for id_, parent_id, created_at, sha256, head, removed, template in rows
@@ -100,35 +101,25 @@ class VersionReads:
         `after` is the (created_at, id) of the last row already seen: keyset
         pagination that stays fast and stable however deep it goes.
         """
-        query = PromptRow.select().order_by(PromptRow.created_at.desc(), PromptRow.id.desc())
-        if after is not None:
-            query = query.where(Tuple(PromptRow.created_at, PromptRow.id) < Tuple(*after))
-        return self._listed(query.limit(limit).offset(offset))
+        if after is None:
+            return self._listed(LISTING.format(where=""), (limit, offset))
+        return self._listed(LISTING.format(where=AFTER), (*after, limit, offset))
 
     def children(self, prompt_id: str) -> list[Listed]:
         """List the direct descendants of a version, oldest first."""
         if not self.exists(prompt_id):
             raise PromptNotFound(prompt_id)
-        query = PromptRow.select().where(PromptRow.parent == validate_prompt_id(prompt_id))
-        return self._listed(query.order_by(PromptRow.created_at, PromptRow.id))
+        return self._listed(CHILDREN, (validate_prompt_id(prompt_id),))
 
-    def _listed(self, query) -> list[Listed]:
-        head = fn.substr(PromptRow.text, 1, SUMMARY_CHARS * 4)
-        rows = query.select(
-            PromptRow.id,
-            PromptRow.parent,
-            PromptRow.created_at,
-            PromptRow.sha256,
-            head,
-            PromptRow.removed_at,
-        )
+    def _listed(self, sql: str, params: tuple) -> list[Listed]:
         return [
             Listed(id_, parent_id, created_at, sha256, summarise(text), removed_at is not None)
-            for id_, parent_id, created_at, sha256, text, removed_at in rows.tuples().bind(
-                self.database.ready()
+            for id_, parent_id, created_at, sha256, text, removed_at in self.database.execute(
+                sql, params
             )
         ]
 
     def count(self) -> int:
         """Return the number of versions, tombstones included."""
-        return PromptRow.select().bind(self.database.ready()).count()
+        (count,) = self.database.one(COUNT)
+        return count

@@ -1,4 +1,4 @@
-"""The schema: the Peewee model of a prompt, and the migrations that build the tables.
+"""The schema: the columns of a prompt, and the migrations that build the tables.
 
 Each migration moves the schema one version forward. Never edit a released entry:
 append a new one, so an existing database is brought up to date. Statements are
@@ -12,37 +12,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from peewee import CharField, ForeignKeyField, Model, TextField
-
-from .. import template_interface
-from .values import now
+from api.store.values import now
+from api.text import interface as template_interface
 
 Execute = Callable[..., object]  # (sql, params=()) -> a DB-API cursor
 Prepare = Callable[[str], str]
 
 
-class PromptRow(Model):
-    """One saved version of a prompt. Only the text is stored, never inputs or outputs.
-
-    Bound to no database: the store binds each query to its own (`query.bind(db)`).
-    """
-
-    id = CharField(primary_key=True, max_length=36)
-    parent = ForeignKeyField("self", null=True, column_name="parent_id", backref="children")
-    text = TextField()
-    sha256 = CharField(max_length=64, null=True)
-    # ISO 8601 UTC with a fixed width, so text order is time order.
-    created_at = CharField(max_length=32)
-    # Set on a tombstone (text '', sha256 NULL): the text was purged by request.
-    removed_at = CharField(max_length=32, null=True)
-    # sha256 of the token that lets the creator delete it; never the token itself.
-    delete_token_hash = CharField(max_length=64, null=True)
-    # What the text asks for (api/template_interface.py), as the JSON the API serves:
-    # derived from the text when it is written, NULL on a tombstone.
-    template = TextField(null=True)
-
-    class Meta:
-        table_name = "prompts"
+# The prompts table, as the migrations below leave it: one saved version per row, only
+# its text and what is derived from it, never a prompt's inputs or outputs.
+#   id, parent_id     the version's UUID and its parent's (NULL for a root)
+#   text, sha256      the prompt text and the hash of its UTF-8 bytes
+#   created_at        ISO 8601 UTC with a fixed width, so text order is time order
+#   removed_at        set on a tombstone (text '', sha256 NULL): purged by request
+#   delete_token_hash sha256 of the creator's delete token, never the token itself
+#   template          what the text asks for (api/text/interface.py) as the JSON the
+#                     API serves: derived from the text when written, NULL on a tombstone
+PROMPT_COLUMNS = (
+    "id",
+    "parent_id",
+    "text",
+    "sha256",
+    "created_at",
+    "removed_at",
+    "delete_token_hash",
+    "template",
+)
 
 
 # Rows that have text but no template yet, oldest id first: filled in batches by id.

@@ -7,14 +7,16 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from ..config import Config
-from .connection import Database
-from .dialects import dialect_for
-from .legacy import LegacyIds
-from .maintenance import Maintenance
-from .prompts import PromptVersions
-from .ratelimit import RateLimits
-from .takedown import Takedowns
+from api.config import Config, ConfigError
+from api.store.connection import Database
+from api.store.dialects import Dialect
+from api.store.legacy import LegacyIds
+from api.store.maintenance import Maintenance
+from api.store.postgres.dialect import PostgresDialect
+from api.store.prompts import PromptVersions
+from api.store.ratelimit import RateLimits
+from api.store.sqlite.dialect import SqliteDialect
+from api.store.takedown import Takedowns
 
 
 class Store:
@@ -67,3 +69,17 @@ class Store:
     def close(self) -> None:
         """Close this thread's connection (the next query of the thread opens a new one)."""
         self.database.close()
+
+
+def dialect_for(config: Config) -> Dialect:
+    """Choose the dialect `config` names: DATABASE_URL's, else SQLite at db_path."""
+    url = config.database_url
+    if url and url.split(":", 1)[0] in ("postgres", "postgresql"):
+        return PostgresDialect(url, replica=config.replica)
+    if url and not url.startswith("sqlite:///"):
+        raise ConfigError(
+            "DATABASE_URL must be postgres://user:password@host:port/name "
+            "or sqlite:///path/to/prompts.db"
+        )
+    path = Path(url[len("sqlite:///") :]) if url else config.db_path
+    return SqliteDialect(path, replica=config.replica, synchronous=config.sqlite_synchronous)

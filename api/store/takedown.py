@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hmac
 
-from .connection import Database
-from .errors import PromptNotFound, PromptRemoved, ScrubIncomplete, WrongDeleteToken
-from .values import delete_token_hash, now, validate_prompt_id
+from api.store.connection import Database
+from api.store.errors import PromptNotFound, PromptRemoved, ScrubIncomplete, WrongDeleteToken
+from api.store.values import delete_token_hash, now, validate_prompt_id
 
 RETRY_WAIT_MS = 100  # a retry holds the write gate: it waits for readers this long at most
+REMOVED = "SELECT id FROM prompts WHERE removed_at IS NOT NULL ORDER BY removed_at, id"
 TOKEN_HASH = "SELECT delete_token_hash, removed_at FROM prompts WHERE id = ?"
 TEXT = "SELECT text, removed_at FROM prompts WHERE id = ?"
 # The template goes with the text it was read from: its names are words of the text.
@@ -27,14 +28,11 @@ class Takedowns:
 
     def __init__(self, database: Database):
         self.database = database
-        prepare = database.dialect.prepare
-        self._token_hash, self._text = prepare(TOKEN_HASH), prepare(TEXT)
-        self._tombstone = prepare(TOMBSTONE)
 
     def delete(self, prompt_id: str, delete_token: str) -> None:
         """Purge a version for the holder of its delete token, exactly as purge() does."""
         prompt_id = validate_prompt_id(prompt_id)
-        row = self.database.one(self._token_hash, (prompt_id,))
+        row = self.database.one(TOKEN_HASH, (prompt_id,))
         if row is None:
             raise PromptNotFound(prompt_id)
         stored_hash, removed_at = row
@@ -59,7 +57,7 @@ class Takedowns:
         texts: list[str] | None = []
         with dialect.purge_transaction(db):  # queued with the saves, like every write
             for prompt_id in prompt_ids:
-                row = db.execute_sql(self._text, (prompt_id,)).fetchone()
+                row = self.database.one(TEXT, (prompt_id,))
                 if row is None:
                     raise PromptNotFound(prompt_id)
                 if row[1] is not None:
@@ -69,7 +67,7 @@ class Takedowns:
             removed = [
                 prompt_id
                 for prompt_id in prompt_ids
-                if db.execute_sql(self._tombstone, (removed_at, prompt_id)).rowcount
+                if self.database.execute(TOMBSTONE, (removed_at, prompt_id)).rowcount
             ]
         dialect.scrub(db, texts)
         return removed

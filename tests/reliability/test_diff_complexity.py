@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from api.diffs import unified_diff
+from api.text.diffs import unified_diff
 from tests.servers import Gunicorn
 
 KIB = 1024

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from schemathesis import checks
 
 from api.config import Config
-from api.openapi import DOCUMENT
+from api.resources.openapi import DOCUMENT
 from api.store import Store
 from tests.servers import Gunicorn
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
-from api.template_interface import extract
+from api.text.interface import extract
 from tests.reader_work import STEPS_CAP, best_time, steps
 from tests.servers import Gunicorn
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from api.store.backup_files import new_backup_path, partial_file, publish
 from api.store.connection import Database
 from api.store.errors import NotOnThisDatabase, StoreError
-from api.store.maintenance import REMOVED
+from api.store.takedown import REMOVED
 
 
 class PostgresBackups:

@@ -13,7 +13,7 @@ from playhouse import db_url
 
 from api.config import ConfigError
 from api.store.dialects import Dialect
-from api.store.postgres_backups import PostgresBackups
+from api.store.postgres.backups import PostgresBackups
 
 MIGRATION_LOCK = 0x70726F6D  # any constant; names the advisory lock ("prom")
 

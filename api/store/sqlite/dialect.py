@@ -15,12 +15,12 @@ from pathlib import Path
 import peewee
 
 from api.config import Config, Replica
-from api.store import wal_text
 from api.store.dialects import Dialect
 from api.store.errors import ScrubIncomplete
-from api.store.litestream import Litestream
-from api.store.replication import Replication
-from api.store.sqlite_backups import SqliteBackups
+from api.store.sqlite import wal_text
+from api.store.sqlite.backups import SqliteBackups
+from api.store.sqlite.litestream import Litestream
+from api.store.sqlite.replication import Replication
 
 # Every connection gets these. WAL lets readers run beside the one writer;
 # synchronous is STRUCKDOWN_SQLITE_SYNCHRONOUS (Config.sqlite_synchronous): "full"

@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from api.store import positions
 from api.store.backup_files import partial_file, publish
 from api.store.connection import Database
 from api.store.errors import NotAPromptDatabase
-from api.store.litestream import RELEASE_LIST_TIMEOUT, Litestream, ReplicaError
-from api.store.sqlite_backups import Restore, SqliteBackups, verify_file
+from api.store.sqlite import positions
+from api.store.sqlite.backups import Restore, SqliteBackups, verify_file
+from api.store.sqlite.litestream import RELEASE_LIST_TIMEOUT, Litestream, ReplicaError
 
 
 class FreshVolume(NamedTuple):
