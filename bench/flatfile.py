@@ -7,7 +7,9 @@ import re
 import uuid
 from pathlib import Path
 
-_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+from api.store import ID_REGEX
+
+_ID = re.compile(f"^{ID_REGEX}$")
 
 
 class FlatFileStore:

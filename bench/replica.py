@@ -15,8 +15,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.replicas import MotoS3, Replicator, base_environment, prompt_store, replica_settings
-from tests.servers import Gunicorn
+from bench.replicas import MotoS3, Replicator, base_environment, prompt_store, replica_settings
+from bench.servers import Gunicorn
 
 from .seed import seed
 
@@ -70,8 +70,8 @@ def loss_window(runs: int, load_seconds: float = 8.0) -> None:
     """SIGKILL a replicating host under load `runs` times; count what each window lost."""
     from collections import Counter
 
-    from tests.reliability.conftest import read_all
-    from tests.reliability.test_replica_host_loss import _host, _lose_the_host, _save_until_killed
+    from bench.hostloss import host, lose_the_host, save_until_killed
+    from bench.traffic import read_all
 
     windows = (0.0, 0.5, 1.0, 2.0, 5.0)
     older, lost = Counter(), Counter()
@@ -82,10 +82,10 @@ def loss_window(runs: int, load_seconds: float = 8.0) -> None:
             for run in range(runs):
                 settings = replica_settings(s3, s3.new_bucket())
                 db = work / f"run-{run}" / "data" / "prompts.db"
-                server, replicator = _host(db, settings, [])
-                acknowledged, stop, threads = _save_until_killed(server, run, Counter())
+                server, replicator = host(db, settings, [])
+                acknowledged, stop, threads = save_until_killed(server, run, Counter())
                 time.sleep(load_seconds)
-                killed = _lose_the_host(server, replicator, db, threads, stop)
+                killed = lose_the_host(server, replicator, db, threads, stop)
                 prompt_store(db, settings, "init-db")
                 stored = read_all(db)
                 for pid, (text, at) in acknowledged.items():

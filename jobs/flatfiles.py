@@ -11,13 +11,13 @@ from pathlib import Path
 
 import click
 
-from api.store import Store, StoreError, encode_text
+from api.store import ID_REGEX, LEGACY_ID_REGEX, Store, StoreError, encode_text
 
 from .common import counted, pass_store, progress, size
 
 # <id>.txt where the id is a UUID or a 24-hex content hash; *.tmp are abandoned writes.
 PROMPT_FILE = re.compile(
-    r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{24})\.txt$",
+    rf"^({ID_REGEX}|{LEGACY_ID_REGEX})\.txt$",
     re.IGNORECASE,
 )
 

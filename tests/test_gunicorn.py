@@ -13,8 +13,7 @@ import pytest
 
 from api.config import Config
 from api.store import SCHEMA_VERSION, Store
-
-from .servers import Gunicorn
+from bench.servers import Gunicorn
 
 
 @pytest.fixture(scope="module")

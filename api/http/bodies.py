@@ -11,10 +11,12 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from api.store import ID_REGEX
+
 PromptId = Annotated[
     str,
     Meta(
-        pattern="^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        pattern=f"^{ID_REGEX}$",
         description="A prompt id: a UUID, which is also the capability to read the prompt",
     ),
 ]

@@ -11,13 +11,14 @@ import peewee
 from api import store
 from api.http.bodies import Error, SaveError
 from api.http.decoding import kib
+from api.http.routes import SAVE
 
 log = logging.getLogger("prompt_store")
 
 
-# Saves answer errors with `error` too: the struckdown playground's editor reads only
-# `data.error` (never the status) to tell a failed save from a saved one.
-PLAYGROUND_ROUTE = "/api/save-prompt"  # every answer of it; of /api/prompts, the saves
+# Saves (as their routes declare them, api/http/routes.py) answer errors with `error`
+# too: the struckdown playground's editor reads only `data.error` (never the status) to
+# tell a failed save from a saved one.
 NOTHING_STORED = "Nothing was stored."
 
 
@@ -28,8 +29,7 @@ def serialize_error(req: falcon.Request, resp: falcon.Response, error: falcon.HT
     description = error.description or _DEFAULT_DESCRIPTIONS.get(error.status_code, title)
     if error.status_code >= 500:  # something a user may be asked to quote
         description = f"{description} (request id {getattr(req.context, 'request_id', '-')})"
-    route = req.uri_template
-    if route == PLAYGROUND_ROUTE or (route == "/api/prompts" and req.method == "POST"):
+    if getattr(req.context, "kind", None) == SAVE:
         sentence = _sentence(error, description)
         resp.data = msgspec.json.encode(SaveError(title, description, sentence))
     else:

@@ -26,14 +26,15 @@ from datetime import UTC, datetime
 import msgspec
 
 from api.http.clients import client_key
+from api.store import ID_REGEX, LEGACY_ID_REGEX
 
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 # What a line must never carry: a UUID (prompt ids), 24 hex (old flat-file ids), and
 # 43-character url-safe base64 (delete tokens, 32 random bytes).
 _CAPABILITIES = re.compile(
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-    r"|(?<![0-9a-fA-F])[0-9a-fA-F]{24}(?![0-9a-fA-F])"
+    f"{ID_REGEX}"
+    f"|(?<![0-9a-fA-F]){LEGACY_ID_REGEX}(?![0-9a-fA-F])"
     r"|(?<![\w-])[\w-]{43}(?![\w-])"
 )
 _secrets: list[str] = []  # exact strings to hide too: the admin token of this process's app

@@ -24,6 +24,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from api.http.auth import AdminOnly, admin_only
+from api.http.routes import DELETE, SAVE
 from api.store import Store, StoreError, backup_time, list_backups
 
 REQUESTS = Counter("prompt_store_http_requests", "Requests answered", ["route", "method", "status"])
@@ -38,17 +39,18 @@ REFUSALS = Counter("prompt_store_save_refusals", "Saves refused, by status", ["s
 DELETES = Counter("prompt_store_deletes", "Versions taken back with their delete token")
 RATE_LIMITED = Counter("prompt_store_rate_limited", "Requests refused by the rate limit (429)")
 
-SAVE_ROUTES = frozenset({"/api/prompts", "/api/save-prompt"})
-
 
 class RequestMetrics:
     """Counts one request; the label children are built once per (route, method, status)."""
 
     def __init__(self):
-        self._children: dict[tuple[str, str, int], tuple] = {}
+        self._children: dict[tuple[str, str, int, str | None], tuple] = {}
 
-    def count(self, route: str, method: str, status: int, seconds: float) -> None:
-        key = (route, method, status)
+    def count(
+        self, route: str, method: str, status: int, seconds: float, kind: str | None = None
+    ) -> None:
+        """Count one answer; `kind` is what its route declares it (api/http/routes.py)."""
+        key = (route, method, status, kind)
         children = self._children.get(key)
         if children is None:
             children = self._children[key] = self._build(*key)
@@ -57,14 +59,14 @@ class RequestMetrics:
         children[0].observe(seconds)
 
     @staticmethod
-    def _build(route: str, method: str, status: int) -> tuple:
+    def _build(route: str, method: str, status: int, kind: str | None) -> tuple:
         found = [LATENCY.labels(route), REQUESTS.labels(route, method, str(status))]
-        if method == "POST" and route in SAVE_ROUTES:
+        if kind == SAVE:
             if status in (200, 201):
                 found.append(SAVES.labels("created" if status == 201 else "idempotent"))
             elif status >= 400:
                 found.append(REFUSALS.labels(str(status)))
-        if method == "DELETE" and status == 204:
+        if kind == DELETE and status == 204:
             found.append(DELETES)
         if status == 429:
             found.append(RATE_LIMITED)

@@ -12,6 +12,7 @@ import falcon
 from api.http.clients import client_address, client_key
 from api.http.logs import REQUEST_ID, AccessLog, redact
 from api.http.metrics import RequestMetrics
+from api.http.routes import kind_of
 
 # A request id a client or proxy sent is kept if it is a short token of safe characters.
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -35,8 +36,12 @@ class Observer:
             request_id = f"{_PREFIX}{next(_SERIAL):x}"
         req.context.request_id = request_id
         req.context.started = time.perf_counter()
+        req.context.kind = None
         REQUEST_ID.set(request_id)
         resp.set_header("X-Request-ID", request_id)
+
+    def process_resource(self, req, resp, resource, params) -> None:
+        req.context.kind = kind_of(resource, req.method)
 
     def process_response(self, req, resp, resource, req_succeeded) -> None:
         seconds = time.perf_counter() - req.context.started
@@ -44,7 +49,7 @@ class Observer:
         route = req.uri_template or "(no route)"
         status = resp.status_code
         method = req.method if req.method in METHODS else "OTHER"  # a client's own word
-        self.metrics.count(route, method, status, seconds)
+        self.metrics.count(route, method, status, seconds, req.context.kind)
         self.access_log.write(
             request_id=req.context.request_id,
             method=method,

@@ -27,6 +27,7 @@ from api.http.bodies import (
 from api.http.decoding import parse_id
 from api.http.links import Links
 from api.http.ratelimit import SaveLimiter
+from api.http.routes import DELETE
 from api.resources.scrubbing import ScrubRetry
 from api.store import Ancestor, PromptNotFound, PromptRemoved, Store, Version, validate_prompt_id
 from api.text import interface as template_interface
@@ -53,6 +54,7 @@ class PromptVersion:
     """GET one version with its metadata and template; DELETE it with its delete token."""
 
     query_params = frozenset()
+    kinds = {"DELETE": DELETE}
 
     def __init__(self, store: Store, max_age: int, limiter: SaveLimiter, scrubs: ScrubRetry):
         self.store, self.max_age, self.limiter, self.scrubs = store, max_age, limiter, scrubs

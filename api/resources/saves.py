@@ -23,6 +23,7 @@ from api.http.bodies import (
 from api.http.decoding import decode
 from api.http.links import Links
 from api.http.ratelimit import SaveLimiter
+from api.http.routes import SAVE
 from api.resources.scrubbing import ScrubRetry
 from api.store import (
     InvalidPromptId,
@@ -95,6 +96,7 @@ class Prompts:
     """POST saves a version; GET lists every prompt, newest first (admin only)."""
 
     query_params = frozenset({"limit", "cursor"})
+    kinds = {"POST": SAVE}
 
     def __init__(self, store: Store, saver: Saver, admin: AdminOnly):
         self.store, self.saver, self.admin = store, saver, admin
@@ -137,6 +139,7 @@ class PlaygroundSave:
     """POST /api/save-prompt as the struckdown playground sends it: {"syntax": ...}."""
 
     query_params = frozenset()
+    kinds = {"*": SAVE}  # every answer, as the playground reads every answer of it
 
     def __init__(self, saver: Saver):
         self.saver = saver

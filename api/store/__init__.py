@@ -42,9 +42,18 @@ from api.store.rows import Ancestor, Version
 from api.store.schema import SCHEMA_VERSION
 from api.store.sqlite.litestream import ReplicaError
 from api.store.store import Store
-from api.store.values import encode_text, summarise, validate_legacy_id, validate_prompt_id
+from api.store.values import (
+    ID_REGEX,
+    LEGACY_ID_REGEX,
+    encode_text,
+    summarise,
+    validate_legacy_id,
+    validate_prompt_id,
+)
 
 __all__ = [
+    "ID_REGEX",
+    "LEGACY_ID_REGEX",
     "SCHEMA_VERSION",
     "Ancestor",
     "RateLimits",

@@ -10,8 +10,12 @@ from typing import Any
 from api.store.errors import InvalidPromptId, InvalidPromptText, PromptTooLarge
 
 SUMMARY_CHARS = 120
-UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-LEGACY_PATTERN = re.compile(r"^[0-9a-f]{24}$")  # the flat-file store's content-hash names
+# The one spelling of an id, as a regular expression's source (any case; stored lowercase),
+# for whoever matches ids: the store, the request bodies, the log redactor, the flat files.
+ID_REGEX = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+LEGACY_ID_REGEX = "[0-9a-fA-F]{24}"  # the flat-file store's content-hash names
+UUID_PATTERN = re.compile(f"^{ID_REGEX}$")
+LEGACY_PATTERN = re.compile(f"^{LEGACY_ID_REGEX}$")
 
 
 def validate_prompt_id(prompt_id: Any) -> str:

@@ -14,7 +14,7 @@ from schemathesis import checks
 from api.config import Config
 from api.resources.openapi import DOCUMENT
 from api.store import Store
-from tests.servers import Gunicorn
+from bench.servers import Gunicorn
 
 ADMIN = "fuzz-admin-token-4d2c"
 EXAMPLES = 150
