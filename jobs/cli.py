@@ -11,7 +11,7 @@ import click
 import peewee
 
 from api.config import Config, ConfigError
-from api.store import SCHEMA_VERSION, SchemaTooNew, Store, StoreError
+from api.store import SCHEMA_VERSION, Store, StoreError
 
 from . import backups, flatfiles, purge, replica, reports, transfer
 from .common import pass_store
@@ -26,8 +26,10 @@ class StoreCommands(click.Group):
         except StoreError as error:
             raise click.ClickException(str(error)) from None
         except peewee.DatabaseError as error:
-            where = ctx.obj.label if isinstance(ctx.obj, Store) else "the database"
-            raise click.ClickException(f"the database {where} cannot be used: {error}") from None
+            # ctx.obj is the Store by now: main() builds it before any command runs.
+            raise click.ClickException(
+                f"the database {ctx.obj.label} cannot be used: {error}"
+            ) from None
         except BrokenPipeError:
             # Whoever read the output went away (`prompt-store export | head`): end
             # quietly, as a writer to a closed pipe does, and keep Python's own flush at
@@ -84,10 +86,7 @@ def init_db(store: Store) -> None:
     Example: prompt-store init-db
     """
     fresh = store.replication.restore_fresh_volume() if store.replication else None
-    try:
-        found = store.migrate()
-    except SchemaTooNew as error:
-        raise click.ClickException(str(error)) from None
+    found = store.migrate()  # SchemaTooNew is a StoreError: one sentence, exit 1
     if fresh is not None:
         click.echo(_fresh_volume(store, fresh, found))
     elif found == SCHEMA_VERSION:

@@ -40,7 +40,7 @@ def _sentence(error: falcon.HTTPError, description: str) -> str:
     """What a person saving should read: the description, saying whether anything was kept."""
     if error.status_code >= 500 and error.status_code not in (503, 507):
         return f"{description} The prompt may not be saved: keep a copy and try again."
-    if NOTHING_STORED in description or "Nothing was stored" in description:
+    if "Nothing was stored" in description:
         return description
     return f"{description} {NOTHING_STORED}"
 

@@ -29,10 +29,6 @@ class Version(NamedTuple):
     removed_at: str | None
     template: str | None = None
 
-    def meta(self) -> VersionMeta:
-        """Return this version without its text."""
-        return VersionMeta(self.id, self.parent_id, self.created_at, self.sha256)
-
 
 class Listed(NamedTuple):
     """A version as histories and listings show it: its first line instead of its text."""
