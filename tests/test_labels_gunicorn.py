@@ -114,7 +114,7 @@ def test_of_moves_sent_with_one_if_match_exactly_one_wins(server, store):
             etag = call(server, "GET", "/api/labels/raced")[1]["ETag"]
             start = threading.Barrier(racers)
 
-            def race(n, etag=etag, start=start):
+            def race(n, etag=etag, start=start, targets=targets):
                 start.wait()
                 return call(
                     server, "PUT", "/api/labels/raced", {"id": targets[n]},
