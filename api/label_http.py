@@ -76,15 +76,15 @@ def precondition(req: falcon.Request):
     return lambda label: "*" in strong or bool({json_tag(label), raw_tag(label)} & set(strong))
 
 
-def label_caching(resp: falcon.Response, max_age: int) -> None:
+def caching(max_age: int) -> str:
     """A label's answers: short-lived, private, and servable stale while the store is down."""
-    resp.cache_control = ["private", f"max-age={max_age}", f"stale-if-error={STALE_IF_ERROR}"]
+    return f"private, max-age={max_age}, stale-if-error={STALE_IF_ERROR}"
 
 
-def not_modified(req: falcon.Request, resp: falcon.Response, etag: str, max_age: int) -> bool:
+def not_modified(req: falcon.Request, resp: falcon.Response, etag: str, cache: str) -> bool:
     """Set a label answer's validators; return True (and answer 304) if the copy is current."""
     resp.etag = etag
-    label_caching(resp, max_age)
+    resp.set_header("Cache-Control", cache)
     if req.if_none_match and any(tag == etag or tag == "*" for tag in req.if_none_match):
         resp.status = falcon.HTTP_304
         return True

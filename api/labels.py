@@ -26,8 +26,8 @@ from .label_bodies import (
 )
 from .label_http import (
     bearer,
+    caching,
     json_tag,
-    label_caching,
     label_name,
     not_modified,
     precondition,
@@ -103,11 +103,11 @@ class LabelResource:
     query_params = frozenset()
 
     def __init__(self, store: Store, links: Links, max_age: int):
-        self.store, self.links, self.max_age = store, links, max_age
+        self.store, self.links, self.cache = store, links, caching(max_age)
 
     def on_get(self, req, resp, name):
         label, version = self.store.labels.read(label_name(req, name))
-        if not not_modified(req, resp, json_tag(label), self.max_age):
+        if not not_modified(req, resp, json_tag(label), self.cache):
             resp.media = self._state(label, version)
 
     on_head = on_get
@@ -157,11 +157,11 @@ class LabelRaw:
     query_params = frozenset()
 
     def __init__(self, store: Store, max_age: int):
-        self.store, self.max_age = store, max_age
+        self.store, self.cache = store, caching(max_age)
 
     def on_get(self, req, resp, name):
         label, version = self.store.labels.read(label_name(req, name))
-        if not not_modified(req, resp, raw_tag(label), self.max_age):
+        if not not_modified(req, resp, raw_tag(label), self.cache):
             resp.content_type = "text/plain; charset=utf-8"
             resp.data = version.text.encode("utf-8")
 
@@ -174,7 +174,7 @@ class LabelHistory:
     query_params = frozenset({"limit", "before"})
 
     def __init__(self, store: Store, max_age: int):
-        self.store, self.max_age = store, max_age
+        self.store, self.cache = store, caching(max_age)
 
     def on_get(self, req, resp, name):
         name = label_name(req, name)
@@ -189,7 +189,7 @@ class LabelHistory:
             if len(moves) > limit
             else None
         )
-        label_caching(resp, self.max_age)
+        resp.set_header("Cache-Control", self.cache)
         resp.media = LabelMoves(name, entries, limit, following)
 
     on_head = on_get
@@ -213,12 +213,12 @@ class PromptLabels:
     query_params = frozenset()
 
     def __init__(self, store: Store, max_age: int):
-        self.store, self.max_age = store, max_age
+        self.store, self.cache = store, caching(max_age)
 
     def on_get(self, req, resp, prompt_id):
         if not self.store.prompts.exists(prompt_id):
             raise PromptNotFound(prompt_id)
-        label_caching(resp, self.max_age)
+        resp.set_header("Cache-Control", self.cache)
         resp.media = VersionLabels(self.store.labels.pointing_at(validate_prompt_id(prompt_id)))
 
     on_head = on_get

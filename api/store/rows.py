@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import NamedTuple
 
 
@@ -85,11 +84,10 @@ class Label(NamedTuple):
     def tag(self) -> str:
         """Return what names this state of the label (its ETags are made of it).
 
-        Every move changes it, a move back included, and so does deleting and creating
-        the label again: the creation time is in it.
+        Every move changes it (the revision), a move back included, and so does deleting
+        and creating the label again (the creation time, to the microsecond).
         """
-        seed = f"{self.name}\x00{self.created_at}\x00{self.revision}\x00{self.prompt_id}"
-        return f"{self.revision}-{hashlib.sha256(seed.encode()).hexdigest()[:16]}"
+        return f"{self.revision}.{self.created_at}"
 
 
 class Move(NamedTuple):

@@ -77,8 +77,9 @@ def tokens_match(stored_hash: str | None, token: str) -> bool:
 
 # Label names: a path of lowercase words. The last part of a name with a '/' may not be
 # 'raw' or 'moves', which would read as the label's own sub-resources in its URL.
-LABEL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,99}$")
-RESERVED_LAST_PARTS = ("raw", "moves")
+LABEL_PATTERN = re.compile(
+    r"(?!.*//)(?!.*\.\.)(?!.+/(?:raw|moves)$)[a-z0-9][a-z0-9._/-]{0,99}(?<!/)"
+)
 NAME_RULE = (
     "A label name is 1-100 characters of a-z, 0-9, '.', '_', '-' and '/', starting with a "
     "letter or digit, with no '//', no '..' and no trailing '/' (e.g. 'summariser', "
@@ -88,14 +89,7 @@ NAME_RULE = (
 
 def validate_label_name(name: Any) -> str:
     """Return a label name that keeps the rule (NAME_RULE), or raise InvalidLabelName."""
-    if (
-        isinstance(name, str)
-        and LABEL_PATTERN.match(name)
-        and "//" not in name
-        and ".." not in name
-        and not name.endswith("/")
-        and not ("/" in name and name.rsplit("/", 1)[1] in RESERVED_LAST_PARTS)
-    ):
+    if isinstance(name, str) and LABEL_PATTERN.fullmatch(name):
         return name
     raise InvalidLabelName(NAME_RULE)
 
