@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import webtest
 
 from api.app import create_app
@@ -144,3 +145,16 @@ def test_import_refuses_a_label_whose_version_is_nowhere(client, save, cli, tmp_
     only_label.write_text(dump.read_text().splitlines()[-1] + "\n")
     result = cli("import", str(only_label), on=make_config(fresh=True))
     assert result.exit_code == 1 and "line 1: label bot/prod" in result.output
+
+
+@pytest.mark.sqlite_only
+def test_a_restored_backup_holds_its_labels_and_tokens(client, save, cli):
+    root, child, token = _labelled(client, save)
+    backup = json.loads(cli("backup", "--json").output)["path"]
+    owner = {"Authorization": f"Bearer {token}"}
+    client.put_json("/api/labels/bot/prod", {"id": root["id"]}, headers=owner)
+    client.delete("/api/labels/bot/prod", headers=owner, status=204)
+    assert cli("restore", backup, "--yes").exit_code == 0
+    assert client.get("/api/labels/bot/prod").json["id"] == child["id"]
+    assert len(client.get("/api/labels/bot/prod/moves").json["moves"]) == 2
+    client.put_json("/api/labels/bot/prod", {"id": root["id"]}, headers=owner)
