@@ -151,3 +151,27 @@ def test_a_takedown_under_a_label_answers_410_and_a_move_brings_it_back(server):
     assert status == 200 and moved["forced"] is False
     status, _, body = call(server, "GET", "/api/labels/support")
     assert status == 200 and body["text"] == BASE
+
+
+def test_a_delete_racing_moves_leaves_a_whole_label_or_none(server, store):
+    root = save(server, BASE)
+    count = store.dialect.prepare("SELECT COUNT(*) FROM label_moves WHERE label = ?")
+    for round_ in range(4):
+        targets = [save(server, f"{BASE} (r{round_}.{n})", root["id"])["id"] for n in range(4)]
+        made = call(server, "POST", "/api/labels", {"name": "contested", "id": root["id"]})[2]
+        start = threading.Barrier(5)
+
+        def act(n, made=made, start=start, targets=targets):
+            start.wait()
+            if n == 4:
+                return call(server, "DELETE", "/api/labels/contested", token=made["label_token"])
+            body = {"id": targets[n]}
+            return call(server, "PUT", "/api/labels/contested", body, token=made["label_token"])
+
+        with ThreadPoolExecutor(5) as pool:
+            statuses = [status for status, _, _ in pool.map(act, range(5))]
+        assert statuses[4] == 204 and set(statuses[:4]) <= {200, 404}, statuses
+        assert call(server, "GET", "/api/labels/contested")[0] == 404
+        assert store.database.one(count, ("contested",)) == (0,)
+        store.close()
+    assert store.labels.records.problems() == []

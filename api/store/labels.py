@@ -54,6 +54,9 @@ MOVES = (
 )
 POINTING = "SELECT name FROM labels WHERE prompt_id = ? ORDER BY name"
 LISTING = f"SELECT {COLUMNS} FROM labels WHERE name > ? ORDER BY name LIMIT ?"
+# The label's row is locked first, so a move landing meanwhile (PostgreSQL) cannot add a
+# move row between the two deletes.
+LOCK = "UPDATE labels SET revision = revision WHERE name = ? AND revision = ?"
 DROP_MOVES = "DELETE FROM label_moves WHERE label = ?"
 DROP = "DELETE FROM labels WHERE name = ?"
 RESET = "UPDATE labels SET token_hash = ? WHERE name = ?"
@@ -80,6 +83,7 @@ class Labels:
                 "moves": MOVES,
                 "pointing": POINTING,
                 "listing": LISTING,
+                "lock": LOCK,
                 "drop_moves": DROP_MOVES,
                 "drop": DROP,
                 "reset": RESET,
@@ -181,18 +185,24 @@ class Labels:
     def delete(self, name: str, token: str, precondition: Precondition | None = None) -> None:
         """Delete a label and its moves for the holder of its token; the name is free again."""
         name = validate_label_name(name)
-        with self.database.write_or_join():
-            self._authorised(name, token, precondition)
-            self._drop(name)
+        for _ in range(RETRIES):
+            with self.database.write_or_join():
+                if self._drop(self._authorised(name, token, precondition)):
+                    return
+            if precondition is not None:  # it moved since the caller's If-Match was true
+                raise LabelMoved(name)
+        raise LabelMoved(name)
 
     # -- the operator's -------------------------------------------------------------------
 
     def remove(self, name: str) -> None:
         """Take a label down, its moves with it (the operator: no token asked)."""
         name = validate_label_name(name)
-        with self.database.write_or_join():
-            self._get(name)
-            self._drop(name)
+        for _ in range(RETRIES):
+            with self.database.write_or_join():
+                if self._drop(self._get(name)[0]):
+                    return
+        raise LabelMoved(name)
 
     def reset_token(self, name: str, token: str) -> None:
         """Keep the hash of a new token for a label; the old token stops working."""
@@ -236,9 +246,13 @@ class Labels:
             raise IncompatibleMove(found, truncated)
         return found, refused
 
-    def _drop(self, name: str) -> None:
-        self.database.execute(self._sql["drop_moves"], (name,))
-        self.database.execute(self._sql["drop"], (name,))
+    def _drop(self, label: Label) -> bool:
+        """Delete a label in the state read; False if it moved meanwhile (PostgreSQL)."""
+        if not self.database.execute(self._sql["lock"], (label.name, label.revision)).rowcount:
+            return False
+        self.database.execute(self._sql["drop_moves"], (label.name,))
+        self.database.execute(self._sql["drop"], (label.name,))
+        return True
 
 
 def _of(version: Version) -> template_interface.Interface:
