@@ -11,7 +11,7 @@ from api.config import Config
 bind = f"0.0.0.0:{os.environ['PORT']}" if os.environ.get("PORT") else "127.0.0.1:8000"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # gunicorn's threaded worker, whose own refusals of malformed HTTP are JSON too.
-worker_class = "api.worker.JSONErrorsWorker"
+worker_class = "api.http.worker.JSONErrorsWorker"
 # The longest request line taken, as nginx's default 8k header buffers pass it.
 limit_request_line = 8190
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
@@ -37,10 +37,10 @@ _formatter = "TextFormatter" if Config.from_env().log_format == "text" else "Lin
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"line": {"()": f"api.logs.{_formatter}"}},
+    "formatters": {"line": {"()": f"api.http.logs.{_formatter}"}},
     "handlers": {
         # Each line one write of at most PIPE_BUF bytes, as the workers' lines are.
-        "stdout": {"class": "api.logs.LineHandler", "formatter": "line"}
+        "stdout": {"class": "api.http.logs.LineHandler", "formatter": "line"}
     },
     "root": {"level": "WARNING", "handlers": ["stdout"]},
     "loggers": {
@@ -76,7 +76,7 @@ def when_ready(server):
 
 
 def worker_exit(server, worker):
-    from api import logs
+    from api.http import logs
 
     logs.flush()  # the request lines still waiting for their batch
 

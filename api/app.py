@@ -9,18 +9,19 @@ from pathlib import Path
 import falcon
 import msgspec
 
-from . import errors, label_http, logs
-from .auth import AdminOnly
-from .config import Config
-from .labels import LabelHistory, LabelRaw, LabelResource, Labels, PromptLabels
-from .links import Links
-from .metrics import Metrics, RequestMetrics
-from .middleware import SecurityHeaders, StrictQuery
-from .observe import Observer
-from .openapi import OpenAPI
-from .pages import EditorPage
-from .ratelimit import SaveLimiter
-from .resources import (
+from api.config import Config
+from api.http import errors, logs
+from api.http.auth import AdminOnly
+from api.http.links import Links
+from api.http.metrics import Metrics, RequestMetrics
+from api.http.middleware import SecurityHeaders, StrictQuery
+from api.http.observe import Observer
+from api.http.ratelimit import SaveLimiter
+from api.resources import label_http
+from api.resources.labels import LabelHistory, LabelRaw, LabelResource, Labels, PromptLabels
+from api.resources.openapi import OpenAPI
+from api.resources.pages import EditorPage
+from api.resources.reads import (
     HealthCheck,
     PromptChildren,
     PromptDiff,
@@ -29,9 +30,9 @@ from .resources import (
     PromptVersion,
     StoreStats,
 )
-from .saving import PlaygroundSave, Prompts, Saver
-from .scrubbing import ScrubRetry
-from .store import Store
+from api.resources.saves import PlaygroundSave, Prompts, Saver
+from api.resources.scrubbing import ScrubRetry
+from api.store import Store
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 

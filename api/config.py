@@ -124,7 +124,7 @@ class Config:
         )
 
 
-# -- Off-host replication (STRUCKDOWN_REPLICA_*): read here, used by api/store/litestream.py --
+# -- Off-host replication (STRUCKDOWN_REPLICA_*), used by api/store/sqlite/litestream.py --
 
 DEFAULT_REPLICA_RETENTION = "72h"
 DEFAULT_REPLICA_SYNC_INTERVAL = "1s"

@@ -1,5 +1,5 @@
 """The gunicorn entry point: `gunicorn -c gunicorn.conf.py api.wsgi:app`."""
 
-from .app import create_app
+from api.app import create_app
 
 app = create_app()

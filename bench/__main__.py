@@ -18,7 +18,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.servers import ROOT, Gunicorn
+from bench.servers import ROOT, Gunicorn
 
 from . import durability, functions, load, replica
 from .seed import seed, seed_labels

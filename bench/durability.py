@@ -16,7 +16,7 @@ from pathlib import Path
 
 from api.config import Config
 from api.store import Store
-from tests.servers import Gunicorn
+from bench.servers import Gunicorn
 
 from . import load
 from .seed import seed

@@ -15,8 +15,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.replicas import MotoS3, Replicator, base_environment, prompt_store, replica_settings
-from tests.servers import Gunicorn
+from bench.replicas import MotoS3, Replicator, base_environment, prompt_store, replica_settings
+from bench.servers import Gunicorn
 
 from .seed import seed
 

@@ -10,7 +10,7 @@ import sys
 import click
 
 from api.store import Store
-from api.store.litestream import ReplicaError
+from api.store.sqlite.litestream import ReplicaError
 
 from .common import echo_json, pass_store
 

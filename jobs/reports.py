@@ -8,7 +8,7 @@ import click
 
 from api.store import Store
 from api.store.backup_files import backup_time, list_backups
-from api.store.litestream import ReplicaError
+from api.store.sqlite.litestream import ReplicaError
 
 from .common import counted, echo_json, pass_store, progress, size
 from .replica import describe

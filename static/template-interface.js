@@ -1,5 +1,5 @@
 // What a prompt asks for: its Jinja-style input variables and its struckdown answer slots.
-// A port of api/template_reader.py, part for part and with the same caps, so the editor
+// A port of api/text/reader.py, part for part and with the same caps, so the editor
 // shows what the API answers: change both together (tests run one table through each).
 // The same reading also says where each part and name is: the editor's colours come
 // from it, so the colours and the chips cannot disagree.

@@ -1,5 +1,5 @@
 // The lexical half of the template reader: the parts of a template and the tokens inside
-// them. A port of api/template_reader.py, with the same patterns and caps (a test compares
+// them. A port of api/text/reader.py, with the same patterns and caps (a test compares
 // the caps); template-interface.js reads what these find.
 
 // Past a cap, reading stops with what it has and `truncated` is true.
@@ -64,7 +64,7 @@ function scanTokens(source, limit) {
   return found;
 }
 
-// As api/template_reader.py's Reader.tokenize: a short source is read whole (and kept),
+// As api/text/reader.py's Reader.tokenize: a short source is read whole (and kept),
 // a long one only up to `limit` tokens past which reading stops anyway.
 export function tokens(source, limit) {
   if (source.length > SHORT_SOURCE) return scanTokens(source, limit);

@@ -22,9 +22,9 @@ import pytest
 import webtest
 from click.testing import CliRunner
 
-from api import logs
 from api.app import create_app
 from api.config import Config
+from api.http import logs
 from api.store import Store
 from jobs.cli import main
 
@@ -248,7 +248,7 @@ def save(client):
 @pytest.fixture(scope="session")
 def s3(tmp_path_factory):
     """A real S3 API for the replication tests: moto_server on 127.0.0.1 (the `test` extra)."""
-    from tests.replicas import MotoS3
+    from bench.replicas import MotoS3
 
     server = MotoS3(tmp_path_factory.mktemp("s3")).start()
     yield server

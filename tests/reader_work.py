@@ -6,9 +6,10 @@ import gc
 import sys
 import time
 
-from api import template_interface, template_reader
-from api.template_interface import extract
-from api.template_reader import MAX_PARTS, MAX_TOKENS
+from api.text import interface as template_interface
+from api.text import reader as template_reader
+from api.text.interface import extract
+from api.text.reader import MAX_PARTS, MAX_TOKENS
 
 # Lines any text can cost, however long: a part costs at most about 46 (a {{ }} in a
 # slot, read cold), a token about 20.

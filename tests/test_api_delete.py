@@ -11,7 +11,7 @@ import webtest
 
 from api.app import create_app
 from api.config import Config, RateLimit
-from api.openapi import DOCUMENT
+from api.resources.openapi import DOCUMENT
 from api.store import ScrubIncomplete
 from api.store.schema import PromptRow
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from api.store.schema import PromptRow
-from api.template_reader import MAX_PARTS
+from api.text.reader import MAX_PARTS
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 BASE = "Summarise {{ doc }} for {{ reader }} in [[summary]]"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from api import template_interface
-from api.openapi import DOCUMENT
-from api.template_reader import MAX_SCOPES
+from api.resources.openapi import DOCUMENT
+from api.text import interface as template_interface
+from api.text.reader import MAX_SCOPES
 
 NOTHING = {"variables": [], "slots": [], "truncated": False}
 

@@ -41,7 +41,9 @@ def test_gunicorn_settings_fit_dokku(monkeypatch):
     settings = _gunicorn_settings(monkeypatch, WEB_CONCURRENCY="3")
     assert settings["workers"] == 3
     assert _gunicorn_settings(monkeypatch)["workers"] == 2
-    assert settings["worker_class"] == "api.worker.JSONErrorsWorker" and settings["threads"] >= 2
+    assert (
+        settings["worker_class"] == "api.http.worker.JSONErrorsWorker" and settings["threads"] >= 2
+    )
     assert settings["graceful_timeout"] < 30
     assert settings["control_socket_disable"] is True
     assert settings["preload_app"] is False

@@ -33,7 +33,7 @@ import pytest
 from sybil import Document, Region
 from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
 
-from tests.servers import ROOT, Gunicorn
+from bench.servers import ROOT, Gunicorn
 
 pytestmark = pytest.mark.slow
 

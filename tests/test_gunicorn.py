@@ -13,8 +13,7 @@ import pytest
 
 from api.config import Config
 from api.store import SCHEMA_VERSION, Store
-
-from .servers import Gunicorn
+from bench.servers import Gunicorn
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +185,7 @@ def _exchange_quietly(server, request: bytes) -> int:
 
 @pytest.mark.parametrize("log_format", ["json", "text"])
 def test_the_log_holds_no_prompt_text_address_or_id_and_no_overlong_line(tmp_path, log_format):
-    from api.logs import PIPE_BUF
+    from api.http.logs import PIPE_BUF
 
     prompt_id = "6e3f2a10-1b2c-4d5e-8f90-0a1b2c3d4e5f"
     encoded = "".join(f"%{b:02x}" for b in prompt_id.encode())

@@ -12,9 +12,8 @@ import click
 import pytest
 
 from api.store import SCHEMA_VERSION
+from bench.servers import ROOT
 from jobs.cli import main
-
-from .servers import ROOT
 
 pytestmark = pytest.mark.usefixtures("store")
 

@@ -12,10 +12,9 @@ import pytest
 
 from api.store import SCHEMA_VERSION, NotAPromptDatabase
 from api.store.schema import MIGRATIONS
-from api.store.sqlite import SqliteDialect
+from api.store.sqlite.dialect import SqliteDialect
+from bench.servers import Gunicorn
 from jobs.cli import main
-
-from .servers import Gunicorn
 
 # SQLite's backup files; PostgreSQL's pg_dump path is tested in test_postgres.py.
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.usefixtures("store")]

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from api.store.sqlite import PRAGMAS
+from api.store.sqlite.dialect import PRAGMAS
 
 SECRET = "Use this key: sk-live-7f3a9c2e41d8b6a05e9f1c3d7b2a4e6f and never share it."
 

@@ -9,8 +9,7 @@ import sys
 import pytest
 
 from api.store import PromptRemoved, Store
-
-from .servers import ROOT
+from bench.servers import ROOT
 
 ROOT_ID = "00000000-0000-4000-8000-000000000001"
 CHILD_ID = "00000000-0000-4000-8000-000000000002"

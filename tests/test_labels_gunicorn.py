@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .servers import Gunicorn
+from bench.servers import Gunicorn
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 BASE = "Reply to {{ message }} as [[reply]]"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from api import logs
+from api.http import logs
 
 BASE = "Reply to {{ message }} as [[reply]]"
 

@@ -10,7 +10,7 @@ import webtest
 
 from api.app import create_app
 from api.config import Config
-from api.pages import EditorPage
+from api.resources.pages import EditorPage
 
 
 def test_new_prompt_page_has_an_empty_editor(client):

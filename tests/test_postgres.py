@@ -27,9 +27,8 @@ from api.app import create_app
 from api.config import Config
 from api.store import SCHEMA_VERSION, PromptRemoved, Store, default_store, save_prompt
 from api.store.schema import PromptRow
+from bench.servers import ROOT, Gunicorn, wait_for
 from jobs.cli import main
-
-from .servers import ROOT, Gunicorn, wait_for
 
 
 @pytest.fixture

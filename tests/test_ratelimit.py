@@ -12,8 +12,8 @@ import pytest
 import webtest
 
 from api.app import create_app
-from api.clients import client_key
 from api.config import ConfigError, RateLimit
+from api.http.clients import client_key
 
 
 class Clock:
@@ -289,8 +289,8 @@ def test_a_save_refused_after_reading_it_costs_allowance(make_config, clock, bod
 def test_an_unknown_parent_is_refused_before_the_text_is_read_or_the_gate_taken(
     make_config, clock, monkeypatch
 ):
-    from api import template_interface
     from api.store import Store
+    from api.text import interface as template_interface
 
     store = Store(replace(make_config(), save_rate_limit=RateLimit.parse("3/minute")))
     client = webtest.TestApp(
@@ -310,7 +310,7 @@ def test_an_unknown_parent_is_refused_before_the_text_is_read_or_the_gate_taken(
 
 
 def test_a_client_over_its_limit_is_refused_before_its_text_is_read(config, clock, monkeypatch):
-    from api import template_interface
+    from api.text import interface as template_interface
 
     client = make_client(config, clock, limit="2/minute")
     read = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from api import template_interface
 from api.store import SCHEMA_VERSION, Store
 from api.store.schema import (
     CREATE_VERSIONS,
@@ -15,6 +14,7 @@ from api.store.schema import (
     SET_TEMPLATE,
     fill_templates,
 )
+from api.text import interface as template_interface
 
 ROOT, CHILD, GONE = (f"00000000-0000-4000-8000-00000000000{n}" for n in (1, 2, 3))
 TIME = "2026-01-01T00:00:00.000000+00:00"

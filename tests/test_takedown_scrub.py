@@ -17,8 +17,7 @@ import webtest
 
 from api.app import create_app
 from api.store import PromptRemoved, ScrubIncomplete, Store
-
-from .servers import Gunicorn
+from bench.servers import Gunicorn
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.usefixtures("store")]
 

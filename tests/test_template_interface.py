@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.template_interface import changes, extract, loaded, stored
-from api.template_reader import MAX_PARTS, MAX_SCOPES, MAX_TOKENS
+from api.text.interface import changes, extract, loaded, stored
+from api.text.reader import MAX_PARTS, MAX_SCOPES, MAX_TOKENS
 from tests.reader_work import STEPS_CAP, steps
 
 # (id, text, variables, slots)

@@ -1,4 +1,4 @@
-"""The takedown's search of the WAL for pieces of the removed text (api/store/wal_text.py)."""
+"""The takedown's search of the WAL for pieces of removed text (api/store/sqlite/wal_text.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import secrets
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.store import wal_text
+from api.store.sqlite import wal_text
 
 TEXT = secrets.token_urlsafe(3000)
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import functools
 
-from ..config import Config
-from .errors import (
+from api.config import Config
+from api.store.errors import (
     DatabaseUnavailable,
     IncompatibleMove,
     InvalidLabelName,
@@ -44,9 +44,9 @@ from .errors import (
     WrongDeleteToken,
     WrongLabelToken,
 )
-from .schema import SCHEMA_VERSION
-from .store import Store
-from .values import (
+from api.store.schema import SCHEMA_VERSION
+from api.store.store import Store
+from api.store.values import (
     NAME_RULE,
     summarise,
     validate_label_name,

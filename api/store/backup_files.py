@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import StoreError
+from api.store.errors import StoreError
 
 # .db[.gz]: SQLite's backup API; .dump: pg_dump's custom format, on PostgreSQL.
 BACKUP_NAME = re.compile(r"^(prompts|pre-restore)-(\d{8}T\d{6}Z)\.(db(\.gz)?|dump)$")

@@ -16,9 +16,9 @@ from typing import Any
 
 import peewee
 
-from .dialects import Dialect
-from .errors import DatabaseUnavailable, SchemaTooNew
-from .schema import CREATE_VERSIONS, CURRENT_VERSION, SCHEMA_VERSION, apply_migrations
+from api.store.dialects import Dialect
+from api.store.errors import DatabaseUnavailable, SchemaTooNew
+from api.store.schema import CREATE_VERSIONS, CURRENT_VERSION, SCHEMA_VERSION, apply_migrations
 
 PROBE = "SELECT id FROM prompts LIMIT 1"
 

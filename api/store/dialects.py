@@ -13,7 +13,7 @@ from pathlib import Path
 
 import peewee
 
-from ..config import Config, ConfigError
+from api.config import Config, ConfigError
 
 
 class Dialect:
@@ -121,8 +121,8 @@ class Dialect:
 
 def dialect_for(config: Config) -> Dialect:
     """Choose the dialect `config` names: DATABASE_URL's, else SQLite at db_path."""
-    from .postgres import PostgresDialect
-    from .sqlite import SqliteDialect
+    from api.store.postgres.dialect import PostgresDialect
+    from api.store.sqlite.dialect import SqliteDialect
 
     url = config.database_url
     if url and url.split(":", 1)[0] in ("postgres", "postgresql"):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .connection import Database
-from .errors import LabelTargetInvalid
-from .reads import VersionReads
-from .rows import Label
-from .values import validate_label_name
+from api.store.connection import Database
+from api.store.errors import LabelTargetInvalid
+from api.store.reads import VersionReads
+from api.store.rows import Label
+from api.store.values import validate_label_name
 
 EVERY = (
     "SELECT name, prompt_id, created_at, moved_at, revision, token_hash FROM labels ORDER BY name"

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .. import template_interface
-from .connection import Database
-from .errors import (
+from api.store.connection import Database
+from api.store.errors import (
     IncompatibleMove,
     LabelExists,
     LabelMoved,
@@ -21,10 +20,11 @@ from .errors import (
     LabelTargetRemoved,
     WrongLabelToken,
 )
-from .label_records import LabelRecords
-from .reads import VersionReads
-from .rows import Label, Move, Version
-from .values import now, token_hash, tokens_match, validate_label_name, validate_prompt_id
+from api.store.label_records import LabelRecords
+from api.store.reads import VersionReads
+from api.store.rows import Label, Move, Version
+from api.store.values import now, token_hash, tokens_match, validate_label_name, validate_prompt_id
+from api.text import interface as template_interface
 
 COLUMNS = "name, prompt_id, created_at, moved_at, revision"
 GET = f"SELECT {COLUMNS}, token_hash FROM labels WHERE name = ?"

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from .connection import Database
-from .errors import InvalidPromptId, PromptConflict, PromptNotFound
-from .prompts import PromptVersions
-from .values import UUID_PATTERN, encode_text, sha256_of, validate_legacy_id, validate_prompt_id
+from api.store.connection import Database
+from api.store.errors import InvalidPromptId, PromptConflict, PromptNotFound
+from api.store.prompts import PromptVersions
+from api.store.values import (
+    UUID_PATTERN,
+    encode_text,
+    sha256_of,
+    validate_legacy_id,
+    validate_prompt_id,
+)
 
 RESOLVE = "SELECT prompt_id FROM legacy_ids WHERE legacy_id = ?"
 ADD = "INSERT INTO legacy_ids (legacy_id, prompt_id) VALUES (?, ?)"

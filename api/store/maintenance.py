@@ -6,13 +6,13 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
-from .. import template_interface
-from .connection import Database
-from .labels import Labels
-from .prompts import PromptVersions
-from .rows import Exported
-from .schema import fill_templates
-from .values import sha256_of
+from api.store.connection import Database
+from api.store.labels import Labels
+from api.store.prompts import PromptVersions
+from api.store.rows import Exported
+from api.store.schema import fill_templates
+from api.store.values import sha256_of
+from api.text import interface as template_interface
 
 TREE = """
 WITH RECURSIVE tree (id, depth) AS (

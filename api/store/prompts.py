@@ -11,12 +11,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from .. import template_interface
-from .connection import Database
-from .errors import ParentNotFound, PromptConflict
-from .reads import VersionReads
-from .rows import VersionMeta
-from .values import (
+from api.store.connection import Database
+from api.store.errors import ParentNotFound, PromptConflict
+from api.store.reads import VersionReads
+from api.store.rows import VersionMeta
+from api.store.values import (
     delete_token_hash,
     encode_text,
     now,
@@ -24,6 +23,7 @@ from .values import (
     sha256_of,
     validate_prompt_id,
 )
+from api.text import interface as template_interface
 
 # DO NOTHING: where another writer stored the same id or (parent, text) between our
 # read and our insert (PostgreSQL runs writers at once), the unique indexes keep

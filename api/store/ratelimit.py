@@ -1,13 +1,13 @@
 """The save rate limit's state, kept in the database so every worker and host shares it.
 
 GCRA: a burst of up to `count` saves, then one per period/count; a client can never
-bank more than `count`. Keys are hashes of client addresses (api/ratelimit.py): the
+bank more than `count`. Keys are hashes of client addresses (api/http/ratelimit.py): the
 database never holds an address.
 """
 
 from __future__ import annotations
 
-from .connection import Database
+from api.store.connection import Database
 
 TAT = "SELECT tat FROM rate_limits WHERE key = ?"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from peewee import Tuple, fn
 
-from .connection import Database
-from .errors import InvalidPromptId, PromptNotFound, PromptRemoved
-from .rows import Ancestor, Listed, Version, VersionMeta
-from .schema import PromptRow
-from .values import SUMMARY_CHARS, summarise, validate_prompt_id
+from api.store.connection import Database
+from api.store.errors import InvalidPromptId, PromptNotFound, PromptRemoved
+from api.store.rows import Ancestor, Listed, Version, VersionMeta
+from api.store.schema import PromptRow
+from api.store.values import SUMMARY_CHARS, summarise, validate_prompt_id
 
 GET = (
     "SELECT id, parent_id, text, created_at, sha256, removed_at, template FROM prompts WHERE id = ?"

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 from peewee import CharField, ForeignKeyField, Model, TextField
 
-from .. import template_interface
-from .values import now
+from api.store.values import now
+from api.text import interface as template_interface
 
 Execute = Callable[..., object]  # (sql, params=()) -> a DB-API cursor
 Prepare = Callable[[str], str]
@@ -37,7 +37,7 @@ class PromptRow(Model):
     removed_at = CharField(max_length=32, null=True)
     # sha256 of the token that lets the creator delete it; never the token itself.
     delete_token_hash = CharField(max_length=64, null=True)
-    # What the text asks for (api/template_interface.py), as the JSON the API serves:
+    # What the text asks for (api/text/interface.py), as the JSON the API serves:
     # derived from the text when it is written, NULL on a tombstone.
     template = TextField(null=True)
 

@@ -7,15 +7,15 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from ..config import Config
-from .connection import Database
-from .dialects import dialect_for
-from .labels import Labels
-from .legacy import LegacyIds
-from .maintenance import Maintenance
-from .prompts import PromptVersions
-from .ratelimit import RateLimits
-from .takedown import Takedowns
+from api.config import Config
+from api.store.connection import Database
+from api.store.dialects import dialect_for
+from api.store.labels import Labels
+from api.store.legacy import LegacyIds
+from api.store.maintenance import Maintenance
+from api.store.prompts import PromptVersions
+from api.store.ratelimit import RateLimits
+from api.store.takedown import Takedowns
 
 
 class Store:

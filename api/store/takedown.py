@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hmac
 
-from .connection import Database
-from .errors import PromptNotFound, PromptRemoved, ScrubIncomplete, WrongDeleteToken
-from .values import delete_token_hash, now, validate_prompt_id
+from api.store.connection import Database
+from api.store.errors import PromptNotFound, PromptRemoved, ScrubIncomplete, WrongDeleteToken
+from api.store.values import delete_token_hash, now, validate_prompt_id
 
 RETRY_WAIT_MS = 100  # a retry holds the write gate: it waits for readers this long at most
 TOKEN_HASH = "SELECT delete_token_hash, removed_at FROM prompts WHERE id = ?"

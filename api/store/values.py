@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import InvalidLabelName, InvalidPromptId, InvalidPromptText, PromptTooLarge
+from api.store.errors import InvalidLabelName, InvalidPromptId, InvalidPromptText, PromptTooLarge
 
 SUMMARY_CHARS = 120
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

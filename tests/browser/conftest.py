@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from tests.servers import Gunicorn
+from bench.servers import Gunicorn
 
 from .chromium import CHROMIUM, launch
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.servers import ROOT, Gunicorn
+from bench.servers import ROOT, Gunicorn
 
 from .chromium import launch
 

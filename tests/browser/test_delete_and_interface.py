@@ -11,7 +11,7 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from api.template_interface import extract
+from api.text.interface import extract
 from tests.test_template_interface import CASES, TRUNCATED
 
 from .test_editor import editor, save, status
@@ -38,7 +38,7 @@ def delete_button(page: Page):
 
 
 def test_the_editor_reads_the_same_interface_as_the_server(page):
-    """static/template-interface.js against api/template_interface.py, case by case."""
+    """static/template-interface.js against api/text/interface.py, case by case."""
     rng = random.Random(5)
     pieces = [*"{}[]%#!@:|,.=()'\"-+*? \n_a", "{{", "}}", "[[", "]]", "{%", "%}", "{#", "#}"]
     pieces += ["for", "in", "if", "set", "endfor", "raw", "endraw", "is", "not", "pick", "é"]

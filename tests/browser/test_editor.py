@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import Page, Response, expect
 
-from tests.servers import Gunicorn
+from bench.servers import Gunicorn
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 XSS = "</textarea><script>alert(1)</script>"

@@ -10,7 +10,7 @@ import statistics
 import pytest
 from playwright.sync_api import Page, expect
 
-from api.template_reader import MAX_PARTS
+from api.text.reader import MAX_PARTS
 from tests.test_template_interface import CASES
 
 from .test_editor import editor

@@ -4,8 +4,8 @@ suite: the server's caps, the server's answers, and each 200 KiB text read in un
 
 from __future__ import annotations
 
-from api.template_interface import extract
-from api.template_reader import MAX_PARTS, MAX_SCOPES, MAX_TOKENS
+from api.text.interface import extract
+from api.text.reader import MAX_PARTS, MAX_SCOPES, MAX_TOKENS
 from tests.reliability.template_inputs import GENERATORS
 
 SIZE = 200 * 1024  # the default size limit of a prompt

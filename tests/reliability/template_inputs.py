@@ -12,7 +12,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 
-from api.template_reader import MAX_SCOPES, MAX_TOKENS
+from api.text.reader import MAX_SCOPES, MAX_TOKENS
 
 KiB = 1024
 SIZES = (1 * KiB, 10 * KiB, 100 * KiB, 200 * KiB)

@@ -9,7 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
-from tests.servers import ROOT, Gunicorn
+from bench.servers import ROOT, Gunicorn
 
 from .conftest import Client, assert_all_present, integrity
 

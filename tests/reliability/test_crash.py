@@ -7,7 +7,7 @@ import signal
 import threading
 import time
 
-from tests.servers import Gunicorn
+from bench.servers import Gunicorn
 
 from .conftest import Client, assert_all_present, integrity
 

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from api.diffs import unified_diff
-from tests.servers import Gunicorn
+from api.text.diffs import unified_diff
+from bench.servers import Gunicorn
 
 KIB = 1024
 SIZES = (1 * KIB, 10 * KIB, 100 * KIB, 200 * KIB)

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from schemathesis import checks
 
 from api.config import Config
-from api.openapi import DOCUMENT
+from api.resources.openapi import DOCUMENT
 from api.store import Store
-from tests.servers import Gunicorn
+from bench.servers import Gunicorn
 
 ADMIN = "fuzz-admin-token-4d2c"
 EXAMPLES = 150

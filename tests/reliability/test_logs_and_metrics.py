@@ -12,7 +12,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.servers import Gunicorn
+from bench.servers import Gunicorn
 
 from .conftest import Client
 

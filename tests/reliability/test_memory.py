@@ -6,7 +6,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.servers import Gunicorn
+from bench.servers import Gunicorn
 
 from .conftest import Client
 

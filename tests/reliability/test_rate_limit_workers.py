@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.servers import Gunicorn
+from bench.servers import Gunicorn
 
 from .conftest import Client
 

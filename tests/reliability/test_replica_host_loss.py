@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from tests.replicas import (
+from bench.replicas import (
     ACCESS_KEY,
     SECRET_KEY,
     Replicator,
@@ -28,7 +28,7 @@ from tests.replicas import (
     prompt_store,
     replica_settings,
 )
-from tests.servers import Gunicorn
+from bench.servers import Gunicorn
 
 from .conftest import Client
 

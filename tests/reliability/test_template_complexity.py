@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
-from api.template_interface import extract
+from api.text.interface import extract
+from bench.servers import Gunicorn
 from tests.reader_work import STEPS_CAP, best_time, steps
-from tests.servers import Gunicorn
 
 from .conftest import Client
 from .template_inputs import GENERATORS, SIZES, KiB

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.servers import Gunicorn
+from bench.servers import Gunicorn
 
 from .conftest import Client
 

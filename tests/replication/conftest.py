@@ -8,7 +8,7 @@ import pytest
 
 from api.config import Config
 from api.store import Store
-from tests.replicas import Replicator, prompt_store, replica_settings
+from bench.replicas import Replicator, prompt_store, replica_settings
 
 
 class Volume:

@@ -14,8 +14,8 @@ import webtest
 from api.app import create_app
 from api.config import Config, ConfigError
 from api.store import Store
-from api.store.litestream import Litestream
-from tests.replicas import ACCESS_KEY, SECRET_KEY, wait_for
+from api.store.sqlite.litestream import Litestream
+from bench.replicas import ACCESS_KEY, SECRET_KEY, wait_for
 
 pytestmark = pytest.mark.sqlite_only
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from api.store.litestream import LIST_TIMEOUT, RELEASE_LIST_TIMEOUT, ReplicaError
-from tests.replicas import ACCESS_KEY, SECRET_KEY, wait_for
+from api.store.sqlite.litestream import LIST_TIMEOUT, RELEASE_LIST_TIMEOUT, ReplicaError
+from bench.replicas import ACCESS_KEY, SECRET_KEY, wait_for
 
 pytestmark = pytest.mark.sqlite_only
 

@@ -9,7 +9,7 @@ import pytest
 
 from api.config import Config
 from api.store import Store
-from tests.replicas import wait_for
+from bench.replicas import wait_for
 
 pytestmark = pytest.mark.sqlite_only
 

@@ -7,10 +7,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .backup_files import new_backup_path, partial_file, publish
-from .connection import Database
-from .errors import NotOnThisDatabase, StoreError
-from .maintenance import REMOVED
+from api.store.backup_files import new_backup_path, partial_file, publish
+from api.store.connection import Database
+from api.store.errors import NotOnThisDatabase, StoreError
+from api.store.maintenance import REMOVED
 
 
 class PostgresBackups:

@@ -15,7 +15,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from tests.servers import ROOT, free_port, wait_for, wait_until_up
+from bench.servers import ROOT, free_port, wait_for, wait_until_up
 
 BIN = Path(sys.executable).parent
 # Distinctive fake credentials: tests search every log line for them.

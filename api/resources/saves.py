@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import falcon
 from msgspec import UNSET
 
-from .auth import AdminOnly, admin_only
-from .bodies import (
+from api.http.auth import AdminOnly, admin_only
+from api.http.bodies import (
     Listing,
     PlaygroundSaved,
     PlaygroundSaveRequest,
@@ -20,11 +20,11 @@ from .bodies import (
     Saved,
     SaveRequest,
 )
-from .links import Links
-from .payloads import decode
-from .ratelimit import SaveLimiter
-from .scrubbing import ScrubRetry
-from .store import (
+from api.http.decoding import decode
+from api.http.links import Links
+from api.http.ratelimit import SaveLimiter
+from api.resources.scrubbing import ScrubRetry
+from api.store import (
     InvalidPromptId,
     InvalidPromptText,
     ParentNotFound,

@@ -9,9 +9,9 @@ import time
 
 import falcon
 
-from .clients import client_address, client_key
-from .logs import REQUEST_ID, AccessLog, redact
-from .metrics import RequestMetrics
+from api.http.clients import client_address, client_key
+from api.http.logs import REQUEST_ID, AccessLog, redact
+from api.http.metrics import RequestMetrics
 
 # A request id a client or proxy sent is kept if it is a short token of safe characters.
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from .backup_files import new_backup_path, partial_file, publish
-from .connection import Database
-from .errors import NotAPromptDatabase
-from .schema import SCHEMA_VERSION, apply_migrations
-from .takedown import TOMBSTONE
+from api.store.backup_files import new_backup_path, partial_file, publish
+from api.store.connection import Database
+from api.store.errors import NotAPromptDatabase
+from api.store.schema import SCHEMA_VERSION, apply_migrations
+from api.store.takedown import TOMBSTONE
 
 PAGES_PER_STEP = 1024  # progress on big files; one snapshot throughout
 CHUNK = 1 << 20

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import peewee
 
-from ..config import Config, Replica
-from . import wal_text
-from .dialects import Dialect
-from .errors import ScrubIncomplete
-from .litestream import Litestream
-from .replication import Replication
-from .sqlite_backups import SqliteBackups
+from api.config import Config, Replica
+from api.store.dialects import Dialect
+from api.store.errors import ScrubIncomplete
+from api.store.sqlite import wal_text
+from api.store.sqlite.backups import SqliteBackups
+from api.store.sqlite.litestream import Litestream
+from api.store.sqlite.replication import Replication
 
 # Every connection gets these. WAL lets readers run beside the one writer;
 # synchronous is STRUCKDOWN_SQLITE_SYNCHRONOUS (Config.sqlite_synchronous): "full"

@@ -8,9 +8,9 @@ import falcon
 import msgspec
 import peewee
 
-from . import store
-from .bodies import Error, SaveError
-from .payloads import kib
+from api import store
+from api.http.bodies import Error, SaveError
+from api.http.decoding import kib
 
 log = logging.getLogger("prompt_store")
 

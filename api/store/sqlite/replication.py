@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from . import positions
-from .backup_files import partial_file, publish
-from .connection import Database
-from .errors import NotAPromptDatabase
-from .litestream import RELEASE_LIST_TIMEOUT, Litestream, ReplicaError
-from .sqlite_backups import Restore, SqliteBackups, verify_file
+from api.store.backup_files import partial_file, publish
+from api.store.connection import Database
+from api.store.errors import NotAPromptDatabase
+from api.store.sqlite import positions
+from api.store.sqlite.backups import Restore, SqliteBackups, verify_file
+from api.store.sqlite.litestream import RELEASE_LIST_TIMEOUT, Litestream, ReplicaError
 
 
 class FreshVolume(NamedTuple):

@@ -10,7 +10,7 @@ from typing import TypeVar
 import falcon
 import msgspec
 
-from . import store
+from api import store
 
 # JSON may spell one byte of text as six (\u0001), so the body limit is looser
 # than the text limit; the exact text limit is applied after decoding.

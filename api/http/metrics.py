@@ -23,9 +23,9 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from .auth import AdminOnly, admin_only
-from .store import Store, StoreError
-from .store.backup_files import backup_time, list_backups
+from api.http.auth import AdminOnly, admin_only
+from api.store import Store, StoreError
+from api.store.backup_files import backup_time, list_backups
 
 REQUESTS = Counter("prompt_store_http_requests", "Requests answered", ["route", "method", "status"])
 LATENCY = Histogram(

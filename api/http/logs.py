@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from .clients import client_key
+from api.http.clients import client_key
 
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 

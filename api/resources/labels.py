@@ -1,7 +1,7 @@
 """Labels: a stable name an application fetches; moved only by the holder of its token.
 
 Short responders over `store.labels`; paths, tokens, validators and refusals are in
-api/label_http.py. Anyone who knows a label's name can read what it points at.
+api/resources/label_http.py. Anyone who knows a label's name can read what it points at.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 import falcon
 
-from . import template_interface
-from .bodies import TemplateChanges
-from .label_bodies import (
+from api.http.bodies import TemplateChanges
+from api.http.decoding import decode
+from api.http.label_bodies import (
     CreateLabel,
     LabelCreated,
     LabelMove,
@@ -24,7 +24,10 @@ from .label_bodies import (
     MoveLabel,
     VersionLabels,
 )
-from .label_http import (
+from api.http.links import Links
+from api.http.metrics import FORCED_MOVES
+from api.http.ratelimit import SaveLimiter
+from api.resources.label_http import (
     bearer,
     caching,
     json_tag,
@@ -34,12 +37,8 @@ from .label_http import (
     raw_tag,
     refusal,
 )
-from .links import Links
-from .metrics import FORCED_MOVES
-from .payloads import decode
-from .ratelimit import SaveLimiter
-from .resources import stored_template
-from .store import (
+from api.resources.reads import stored_template
+from api.store import (
     InvalidLabelName,
     LabelExists,
     LabelTargetInvalid,
@@ -47,7 +46,8 @@ from .store import (
     Store,
     validate_prompt_id,
 )
-from .store.rows import Label, Move, Version
+from api.store.rows import Label, Move, Version
+from api.text import interface as template_interface
 
 BODY_BYTES = 1024  # a label's body holds a name, an id and a short note
 MOVES_DEFAULT, MOVES_MAX = 100, 1000
@@ -79,7 +79,7 @@ class Labels:
 
     @contextlib.contextmanager
     def _counted(self, req) -> Iterator[None]:
-        """A refused creation costs allowance as a save does (api/saving.py's Saver.counted)."""
+        """A refused creation costs allowance as a save does (see Saver.counted)."""
         self.limiter.check_early(req)
         try:
             yield

@@ -11,9 +11,9 @@ from __future__ import annotations
 import peewee
 from playhouse import db_url
 
-from ..config import ConfigError
-from .dialects import Dialect
-from .postgres_backups import PostgresBackups
+from api.config import ConfigError
+from api.store.dialects import Dialect
+from api.store.postgres.backups import PostgresBackups
 
 MIGRATION_LOCK = 0x70726F6D  # any constant; names the advisory lock ("prom")
 

@@ -8,7 +8,7 @@ from string import Template
 
 import falcon
 
-from .store import InvalidPromptId, PromptNotFound, PromptRemoved, Store, summarise
+from api.store import InvalidPromptId, PromptNotFound, PromptRemoved, Store, summarise
 
 _TEMPLATES = Path(__file__).parent / "templates"
 

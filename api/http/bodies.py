@@ -2,7 +2,7 @@
 
 Requests are decoded strictly into these types (an unknown field is refused: only
 prompt text is stored), responses are built from them, and the OpenAPI document
-takes its component schemas from them (api/openapi.py).
+takes its component schemas from them (api/resources/openapi.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The request and response bodies of labels, declared once (as api/bodies.py's are)."""
+"""The request and response bodies of labels, declared once (as api/http/bodies.py's are)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from .bodies import Error, PromptId, Template, TemplateChanges, Time
-from .store import NAME_RULE
+from api.http.bodies import Error, PromptId, Template, TemplateChanges, Time
+from api.store import NAME_RULE
 
 LabelName = Annotated[
     str,

@@ -11,9 +11,8 @@ import logging
 import falcon
 import msgspec
 
-from . import template_interface
-from .auth import AdminOnly, admin_only
-from .bodies import (
+from api.http.auth import AdminOnly, admin_only
+from api.http.bodies import (
     Children,
     Diff,
     Health,
@@ -25,13 +24,14 @@ from .bodies import (
     Template,
     TemplateChanges,
 )
-from .diffs import unified_diff
-from .links import Links
-from .payloads import parse_id
-from .ratelimit import SaveLimiter
-from .scrubbing import ScrubRetry
-from .store import PromptNotFound, PromptRemoved, Store, validate_prompt_id
-from .store.rows import Ancestor, Version
+from api.http.decoding import parse_id
+from api.http.links import Links
+from api.http.ratelimit import SaveLimiter
+from api.resources.scrubbing import ScrubRetry
+from api.store import PromptNotFound, PromptRemoved, Store, validate_prompt_id
+from api.store.rows import Ancestor, Version
+from api.text import interface as template_interface
+from api.text.diffs import unified_diff
 
 HISTORY_DEFAULT, HISTORY_MAX = 100, 1000
 BODY_SHAPE = "json-t2"  # in the ETag of a version's JSON: change it when the body changes

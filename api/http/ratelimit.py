@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import falcon
 
-from .clients import client_address, client_key
-from .config import RateLimit
-from .store.ratelimit import RateLimits
+from api.config import RateLimit
+from api.http.clients import client_address, client_key
+from api.store.ratelimit import RateLimits
 
 _PERIOD_NAMES = {1.0: "second", 60.0: "minute", 3600.0: "hour"}
 

@@ -4,7 +4,7 @@ Read from the text once, when the store writes it, and kept beside it (the `temp
 column: derived from the text, so still only text is stored). A lenient scanner, not a
 Jinja parser: a malformed template (an unclosed `{{`, `{%` or `[[`) yields the names
 that can be read and never raises. Reading is linear in the text and capped (see
-`api/template_reader.py`): a text past a cap yields what was read before it, marked
+`api/text/reader.py`): a text past a cap yields what was read before it, marked
 `truncated`. `static/template-interface.js` is a part-for-part port, so the editor shows
 what the API answers; tests run one table of cases through both.
 
@@ -18,7 +18,7 @@ from typing import TypedDict
 
 import msgspec
 
-from api.template_reader import Reader
+from api.text.reader import Reader
 
 
 class Interface(TypedDict):

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from .store import Store
+from api.store import Store
 
 DELAYS = (1, 2, 4, 8, 15, 30, 60, 60, 60, 60)  # seconds between tries: ~5 minutes in all
 log = logging.getLogger("prompt_store")

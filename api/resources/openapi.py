@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document served at /api/openapi.json.
 
-Component schemas come from the bodies the API decodes and encodes (api/bodies.py);
+Component schemas come from the bodies the API decodes and encodes (api/http/bodies.py);
 only the table of operations is written here.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import msgspec
 
-from . import bodies, label_bodies
+from api.http import bodies, label_bodies
 
 REF = "#/components/schemas/{name}"
 ID = {"name": "prompt_id", "in": "path", "required": True, "schema": {"type": "string"}}

@@ -1,6 +1,6 @@
 """Labels over HTTP: their paths, tokens, validators, refusals and error answers.
 
-The resources (api/labels.py) stay short by leaving these here.
+The resources (api/resources/labels.py) stay short by leaving these here.
 """
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from __future__ import annotations
 import falcon
 import msgspec
 
-from . import store
-from .bodies import TemplateChanges
-from .label_bodies import MoveRefused
-from .store.rows import Label
+from api import store
+from api.http.bodies import TemplateChanges
+from api.http.label_bodies import MoveRefused
+from api.store.rows import Label
 
 PREFIX = "/api/labels/"
 SUFFIXES = ("/raw", "/moves")

@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..config import Replica
-from .errors import StoreError
+from api.config import Replica
+from api.store.errors import StoreError
 
 LIST_TIMEOUT = 60  # seconds a listing of the replica may take (an unreachable one retries)
 # Seconds a release waits to learn whether the replica is empty: a reachable one lists in

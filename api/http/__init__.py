@@ -1,0 +1,1 @@
+"""HTTP plumbing: bodies, decoding, errors, auth, middleware, logs, metrics."""

@@ -1,0 +1,1 @@
+"""The routes' responders: saves, reads, pages, the OpenAPI document."""

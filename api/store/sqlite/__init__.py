@@ -1,0 +1,1 @@
+"""The SQLite backend: its dialect, backups, WAL scrubbing, replication."""

@@ -1,0 +1,1 @@
+"""Pure functions of prompt text: the template reader, its interface, diffs."""
