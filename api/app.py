@@ -17,6 +17,8 @@ from api.http.metrics import Metrics, RequestMetrics
 from api.http.middleware import SecurityHeaders, StrictQuery
 from api.http.observe import Observer
 from api.http.ratelimit import SaveLimiter
+from api.resources import label_http
+from api.resources.labels import LabelHistory, LabelRaw, LabelResource, Labels, PromptLabels
 from api.resources.openapi import OpenAPI
 from api.resources.pages import EditorPage
 from api.resources.reads import (
@@ -60,12 +62,14 @@ def create_app(
     observer = Observer(
         logs.AccessLog(text=config.log_format == "text"), RequestMetrics(), config.trusted_proxies
     )
-    middleware = [observer, SecurityHeaders(), StrictQuery()]  # the observer sees all, last
+    # The observer sees all, last; label names with slashes are read before routing.
+    middleware = [observer, SecurityHeaders(), StrictQuery(), label_http.LabelPaths()]
     if config.cors_origins:
         middleware.append(falcon.CORSMiddleware(allow_origins=list(config.cors_origins)))
     app = falcon.App(middleware=middleware)
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = JSONHandler()
     errors.install(app)
+    label_http.install(app)
 
     admin = AdminOnly(config.admin_token)
     links = Links(config.public_url)
@@ -83,6 +87,11 @@ def create_app(
     app.add_route("/api/prompts/{prompt_id}/history", PromptHistory(store, links))
     app.add_route("/api/prompts/{prompt_id}/diff", PromptDiff(store))
     app.add_route("/api/prompts/{prompt_id}/children", PromptChildren(store, admin))
+    app.add_route("/api/prompts/{prompt_id}/labels", PromptLabels(store, config.label_max_age))
+    app.add_route("/api/labels", Labels(store, limiter, links))
+    app.add_route("/api/labels/{name}", LabelResource(store, links, config.label_max_age))
+    app.add_route("/api/labels/{name}/raw", LabelRaw(store, config.label_max_age))
+    app.add_route("/api/labels/{name}/moves", LabelHistory(store, config.label_max_age))
     app.add_route("/api/stats", StoreStats(store, admin))
     app.add_route("/api/openapi.json", OpenAPI())
     app.add_route("/healthz", HealthCheck(store))

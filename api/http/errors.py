@@ -29,7 +29,10 @@ def serialize_error(req: falcon.Request, resp: falcon.Response, error: falcon.HT
     description = error.description or _DEFAULT_DESCRIPTIONS.get(error.status_code, title)
     if error.status_code >= 500:  # something a user may be asked to quote
         description = f"{description} (request id {getattr(req.context, 'request_id', '-')})"
-    if getattr(req.context, "kind", None) == SAVE:
+    answer = getattr(error, "answer", None)  # a refusal with more to say (a label's gate)
+    if isinstance(answer, msgspec.Struct):
+        resp.data = msgspec.json.encode(answer)
+    elif getattr(req.context, "kind", None) == SAVE:
         sentence = _sentence(error, description)
         resp.data = msgspec.json.encode(SaveError(title, description, sentence))
     else:

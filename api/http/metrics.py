@@ -24,7 +24,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from api.http.auth import AdminOnly, admin_only
-from api.http.routes import DELETE, SAVE
+from api.http.routes import DELETE, LABEL_MOVE, LABEL_READ, SAVE
 from api.store import Store, StoreError, backup_time, list_backups
 
 REQUESTS = Counter("prompt_store_http_requests", "Requests answered", ["route", "method", "status"])
@@ -38,6 +38,9 @@ SAVES = Counter("prompt_store_saves", "Saves answered 2xx", ["result"])
 REFUSALS = Counter("prompt_store_save_refusals", "Saves refused, by status", ["status"])
 DELETES = Counter("prompt_store_deletes", "Versions taken back with their delete token")
 RATE_LIMITED = Counter("prompt_store_rate_limited", "Requests refused by the rate limit (429)")
+LABEL_READS = Counter("prompt_store_label_reads", "Label reads (JSON, raw), by status", ["status"])
+LABEL_MOVES = Counter("prompt_store_label_moves", "Label moves asked for, by status", ["status"])
+FORCED_MOVES = Counter("prompt_store_label_forced_moves", "Moves that overrode the gate")
 
 
 class RequestMetrics:
@@ -66,6 +69,10 @@ class RequestMetrics:
                 found.append(SAVES.labels("created" if status == 201 else "idempotent"))
             elif status >= 400:
                 found.append(REFUSALS.labels(str(status)))
+        if kind == LABEL_READ:
+            found.append(LABEL_READS.labels(str(status)))
+        if kind == LABEL_MOVE:
+            found.append(LABEL_MOVES.labels(str(status)))
         if kind == DELETE and status == 204:
             found.append(DELETES)
         if status == 429:

@@ -23,8 +23,15 @@ from api.config import Config
 from api.store.backup_files import backup_time, fsync, list_backups
 from api.store.errors import (
     DatabaseUnavailable,
+    IncompatibleMove,
+    InvalidLabelName,
     InvalidPromptId,
     InvalidPromptText,
+    LabelExists,
+    LabelMoved,
+    LabelNotFound,
+    LabelTargetInvalid,
+    LabelTargetRemoved,
     NotAPromptDatabase,
     NotOnThisDatabase,
     ParentNotFound,
@@ -36,17 +43,20 @@ from api.store.errors import (
     ScrubIncomplete,
     StoreError,
     WrongDeleteToken,
+    WrongLabelToken,
 )
 from api.store.ratelimit import RateLimits
-from api.store.rows import Ancestor, Version
+from api.store.rows import Ancestor, Label, Move, Version
 from api.store.schema import SCHEMA_VERSION
 from api.store.sqlite.litestream import ReplicaError
 from api.store.store import Store
 from api.store.values import (
     ID_REGEX,
     LEGACY_ID_REGEX,
+    NAME_RULE,
     encode_text,
     summarise,
+    validate_label_name,
     validate_legacy_id,
     validate_prompt_id,
 )
@@ -54,8 +64,11 @@ from api.store.values import (
 __all__ = [
     "ID_REGEX",
     "LEGACY_ID_REGEX",
+    "NAME_RULE",
     "SCHEMA_VERSION",
     "Ancestor",
+    "Label",
+    "Move",
     "RateLimits",
     "ReplicaError",
     "Version",
@@ -64,6 +77,14 @@ __all__ = [
     "fsync",
     "list_backups",
     "DatabaseUnavailable",
+    "IncompatibleMove",
+    "InvalidLabelName",
+    "LabelExists",
+    "LabelMoved",
+    "LabelNotFound",
+    "LabelTargetInvalid",
+    "LabelTargetRemoved",
+    "WrongLabelToken",
     "InvalidPromptId",
     "InvalidPromptText",
     "NotAPromptDatabase",
@@ -88,6 +109,7 @@ __all__ = [
     "save_prompt",
     "store_prompt",
     "summarise",
+    "validate_label_name",
     "validate_legacy_id",
     "validate_prompt_id",
 ]

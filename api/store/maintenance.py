@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from api.store.connection import Database
+from api.store.labels import Labels
 from api.store.prompts import PromptVersions
 from api.store.rows import Exported
 from api.store.schema import fill_templates
@@ -47,8 +48,8 @@ ORDER BY tree.depth, p.created_at, p.id
 class Maintenance:
     """Counts, sizes, soundness checks and the full export of one database."""
 
-    def __init__(self, database: Database, versions: PromptVersions):
-        self.database, self.versions = database, versions
+    def __init__(self, database: Database, versions: PromptVersions, labels: Labels):
+        self.database, self.versions, self.labels = database, versions, labels
 
     def sizes(self) -> dict:
         """Return the version count and the database's size, its write-ahead log included."""
@@ -91,8 +92,8 @@ class Maintenance:
         )
 
     def check(self, progress: Callable[[int], None] | None = None) -> dict[str, list[str]]:
-        """Return the problems found by integrity, foreign-key, lineage, sha256 and template
-        checks."""
+        """Return the problems found by integrity, foreign-key, lineage, sha256, template and
+        label checks."""
         db, dialect = self.database.ready(), self.database.dialect
         problems = {
             "integrity": dialect.integrity_problems(db),
@@ -103,6 +104,7 @@ class Maintenance:
             ],
             "sha256": [],
             "template": [],
+            "labels": self.labels.records.problems(),
         }
         # Hash the stored bytes: the check must not depend on the text decoding cleanly.
         for prompt_id, data, digest, removed_at, template in self.database.execute(HASHED):

@@ -10,6 +10,7 @@ from pathlib import Path
 from api.config import Config, ConfigError
 from api.store.connection import Database
 from api.store.dialects import Dialect
+from api.store.labels import Labels
 from api.store.legacy import LegacyIds
 from api.store.maintenance import Maintenance
 from api.store.postgres.dialect import PostgresDialect
@@ -23,7 +24,7 @@ class Store:
     """The prompt store of one database, built from a Config; connects on first use.
 
     Its parts, each owning one concern: `prompts` (versions: reads and writes),
-    `takedowns` (purge, delete by token), `legacy` (old flat-file links),
+    `takedowns` (purge, delete by token), `legacy` (old flat-file links), `labels`,
     `rate_limits`, `maintenance` (stats, checks, export) and `backups`.
     """
 
@@ -34,8 +35,9 @@ class Store:
         self.prompts = PromptVersions(self.database, config.max_bytes, new_id)
         self.takedowns = Takedowns(self.database)
         self.legacy = LegacyIds(self.database, self.prompts)
+        self.labels = Labels(self.database, self.prompts)
         self.rate_limits = RateLimits(self.database)
-        self.maintenance = Maintenance(self.database, self.prompts)
+        self.maintenance = Maintenance(self.database, self.prompts, self.labels)
         self.backups = self.dialect.backups(self.database)
         # Off-host replication (SQLite with STRUCKDOWN_REPLICA_URL), else None.
         self.replication = self.dialect.replication(self.database, self.backups)

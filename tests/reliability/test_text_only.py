@@ -53,3 +53,32 @@ def test_run_data_is_refused_and_never_written(server, tmp_path, tally):
     assert any(f.name == "prompts.db" for f in files)
     for f in files:
         assert MARKER.encode() not in f.read_bytes(), f.name
+
+
+def test_labels_refuse_run_data_too_and_never_write_it(server, tmp_path, tally):
+    client = Client(server.port, tally)
+    _, _, saved = client.save("Hello {{ name }}")
+    json_body = {"Content-Type": "application/json"}
+
+    def send(method, path, body, headers=json_body):
+        tally["bad_inputs"] += 1
+        return client.request(method, path, json.dumps(body).encode(), headers)
+
+    status, _, raw = send("POST", "/api/labels", {"name": "app", "id": saved["id"]})
+    assert status == 201
+    owner = {**json_body, "Authorization": f"Bearer {json.loads(raw)['label_token']}"}
+    for field in FIELDS:
+        for value in (MARKER, {"name": MARKER}, [MARKER]):
+            for method, path, body, headers in (
+                ("POST", "/api/labels", {"name": "other", "id": saved["id"]}, json_body),
+                ("PUT", "/api/labels/app", {"id": saved["id"]}, owner),
+            ):
+                status, _, raw = send(method, path, {**body, field: value}, headers)
+                assert status == 400
+                description = json.loads(raw)["description"]
+                assert field in description and "nothing about running a prompt" in description
+    # The note is the only free text, and it is bounded.
+    long_note = {"id": saved["id"], "note": MARKER * 20}
+    assert send("PUT", "/api/labels/app", long_note, owner)[0] == 400
+    for f in (tmp_path / "data").iterdir():
+        assert MARKER.encode() not in f.read_bytes(), f.name
