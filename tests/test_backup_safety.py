@@ -18,9 +18,8 @@ import pytest
 
 from api.store import DatabaseUnavailable, PromptRemoved, Store
 from api.store.backup_files import partial_file
+from bench.servers import ROOT
 from jobs.cli import main
-
-from .servers import ROOT
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.usefixtures("store")]
 CLI = [sys.executable, "-m", "jobs"]

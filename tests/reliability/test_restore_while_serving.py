@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.servers import ROOT, Gunicorn
 from tests.restore_load import assert_nothing_lost_or_undone, saves_and_deletes_during, seed
-from tests.servers import ROOT, Gunicorn
 
 from .conftest import Client
 
