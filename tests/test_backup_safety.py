@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -247,3 +248,30 @@ def test_restore_holds_the_gate_from_the_safety_copy_to_the_overwrite(
     assert result.exit_code == 0, result.output
     assert seen == ["refused"]
     other.close()
+
+
+@pytest.mark.parametrize("fails", ["unpacking", "the safety copy"])
+def test_a_restore_onto_a_full_disk_fails_in_one_sentence_and_changes_nothing(
+    store, cli, db_path, fails
+):
+    backup = _backup(store, cli)
+    for i in range(300):  # the live database grows to several times the backup
+        store.prompts.save(f"saved after the backup {i} " + os.urandom(600).hex())
+    before = store.prompts.listing()
+    store.close()
+    size = os.path.getsize(backup)
+    limit = size // 2 if fails == "unpacking" else size + 65536
+    assert db_path.stat().st_size > limit
+    done = subprocess.run(
+        [*CLI, "--db", str(db_path), "restore", backup, "--yes"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        preexec_fn=_limited(limit),
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("Error: ") and line.endswith("; the live database is untouched.")
+    assert ("could not be unpacked" if fails == "unpacking" else "the safety copy") in line
+    assert store.prompts.listing() == before
+    assert sorted(p.name for p in (db_path.parent / "backups").iterdir()) == [Path(backup).name]

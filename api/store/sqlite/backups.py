@@ -5,14 +5,18 @@ Whole-file work uses plain sqlite3 connections to the files, beside the store's 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gzip
 import os
 import shutil
 import sqlite3
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
+
+import peewee
 
 from api.store.backup_files import (
     new_backup_path,
@@ -28,6 +32,7 @@ from api.store.takedown import TOMBSTONE
 
 PAGES_PER_STEP = 1024  # progress on big files; one snapshot throughout
 CHUNK = 1 << 20
+NO_ROOM = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)  # a full disk, a file-size limit
 Progress = Callable[[int, int], None]
 
 
@@ -66,13 +71,8 @@ class SqliteBackups:
         """
         final = new_backup_path(directory, prefix, ".db.gz" if compress else ".db")
         remove_stale_partials(directory)
-        try:
+        with _one_sentence(f"the backup could not be written to {directory}", "no backup was made"):
             return self._write(final, compress, progress)
-        except (OSError, sqlite3.Error) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-            raise StoreError(
-                f"the backup could not be written to {directory}: {reason}; no backup was made."
-            ) from None
 
     def _write(self, final: Path, compress: bool, progress: Progress | None) -> tuple[Path, int]:
         gate = self.database.dialect.write_gate
@@ -131,10 +131,12 @@ class SqliteBackups:
         is undone. Running web workers keep their connections and see the new rows.
         """
         safety_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        untouched = "the live database is untouched"
         with partial_file(safety_dir / f"restore-{os.getpid()}") as work:
             _unpack(source, work)
             try:
-                found = self._prepare_copy(work)
+                with _one_sentence(f"{source} could not be prepared in {safety_dir}", untouched):
+                    found = self._prepare_copy(work)
             except NotAPromptDatabase as error:
                 raise NotAPromptDatabase(
                     f"{source} cannot be restored: {error}. The live database is untouched."
@@ -143,13 +145,19 @@ class SqliteBackups:
             if not apply:
                 return Restore(found, live, None, [])
             with self.database.dialect.restore_gate():
-                safety, _ = self.write(safety_dir, prefix="pre-restore")
-                purged = self._apply_tombstones(work)
-                copy = sqlite3.connect(work, isolation_level=None)
-                try:
-                    copy.backup(self.database.ready().connection())
-                finally:
-                    copy.close()
+                final = new_backup_path(safety_dir, "pre-restore", ".db")
+                with _one_sentence(f"the safety copy could not be written to {final}", untouched):
+                    safety, _ = self._write(final, False, None)
+                    purged = self._apply_tombstones(work)
+                with _one_sentence(
+                    f"{source} could not be written into {self.path}",
+                    f"the live database is as it was, and {safety} holds it too",
+                ):
+                    copy = sqlite3.connect(work, isolation_level=None)
+                    try:
+                        copy.backup(self.database.ready().connection())
+                    finally:
+                        copy.close()
             return Restore(found, live, safety, purged)
 
     def _prepare_copy(self, path: Path) -> dict:
@@ -227,6 +235,17 @@ def verify(connection: sqlite3.Connection) -> dict:
     return {"schema_version": version, "prompts": count, "newest": newest}
 
 
+@contextlib.contextmanager
+def _one_sentence(failed: str, outcome: str) -> Iterator[None]:
+    """Turn a file or database error into one StoreError sentence: what failed, why, and
+    what state that leaves."""
+    try:
+        yield
+    except (OSError, sqlite3.Error, peewee.PeeweeException) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise StoreError(f"{failed}: {reason}; {outcome}.") from None
+
+
 def _check_length(path: Path) -> None:
     """Refuse a file shorter than its header says (SQLite reads the missing end as zeros)."""
     with open(path, "rb") as file:
@@ -256,6 +275,11 @@ def _unpack(source: Path, work: Path) -> None:
             reader = gzip.GzipFile(fileobj=raw) if source.suffix == ".gz" else raw
             shutil.copyfileobj(reader, out, CHUNK)
     except (OSError, EOFError, zlib.error) as error:
+        if getattr(error, "errno", None) in NO_ROOM:  # writing the copy, not reading the backup
+            raise StoreError(
+                f"{source} could not be unpacked in {work.parent}: {error.strerror}; "
+                "the live database is untouched."
+            ) from None
         raise NotAPromptDatabase(
             f"{source} cannot be read: {error}. The live database is untouched."
         ) from None
