@@ -233,7 +233,7 @@ def test_restore_holds_the_gate_from_the_safety_copy_to_the_overwrite(
     backup = _backup(store, cli)
     other = Store(store.config)  # a web worker's view: another gate on the same file
     seen = []
-    real_write = store.backups.write
+    real_write = store.backups._write  # the safety copy's
 
     def write_and_try_a_save(*args, **kwargs):
         done = real_write(*args, **kwargs)
@@ -243,7 +243,7 @@ def test_restore_holds_the_gate_from_the_safety_copy_to_the_overwrite(
             seen.append("refused")
         return done
 
-    monkeypatch.setattr(store.backups, "write", write_and_try_a_save)
+    monkeypatch.setattr(store.backups, "_write", write_and_try_a_save)
     result = runner.invoke(main, ["restore", backup, "--yes"], obj=store)
     assert result.exit_code == 0, result.output
     assert seen == ["refused"]
