@@ -37,8 +37,10 @@ from .common import echo_json, pass_store, progress, size
 def backup(store: Store, dest: Path | None, keep: int, compress: bool, as_json: bool) -> None:
     """Take a verified online backup while the app keeps serving; prune old ones.
 
-    SQLite's backup API copies one consistent snapshot; the copy passes
-    integrity_check before it gets its name, prompts-YYYYMMDDTHHMMSSZ.db[.gz].
+    SQLite's backup API copies one consistent snapshot into a hidden, locked
+    file; the copy passes integrity_check, gets the takedowns made meanwhile and
+    only then its name, prompts-YYYYMMDDTHHMMSSZ.db[.gz]. Hidden files a killed
+    backup left are removed first (`check` counts them).
     On PostgreSQL, pg_dump writes prompts-YYYYMMDDTHHMMSSZ.dump when it is
     installed; otherwise use the database's own backups.
 
@@ -99,10 +101,14 @@ def restore(
 ) -> None:
     """Verify BACKUP (a .db or .db.gz from `backup`), or the replica, then restore it.
 
-    The live database is untouched unless the copy opens as SQLite, passes
-    integrity_check and has this app's schema. A safety copy of the live
-    database is taken first (pre-restore-<time>.db in the backups directory).
-    Running web workers keep serving. Prompts removed with `purge` stay removed.
+    The live database is untouched unless the copy opens as SQLite, has this
+    app's schema and passes every check `prompt-store check` runs (integrity,
+    keys, each text's sha256, each stored template). Then, holding the write
+    gate, a safety copy of the live database is taken (pre-restore-<time>.db in
+    the backups directory), the live takedowns are applied to the copy and it
+    replaces the live database. Running web workers keep serving; saves and
+    deletes that arrive meanwhile get 503 with Retry-After (or wait). Every save
+    acknowledged before is in the safety copy, and no takedown is undone.
 
     --from-replica restores the replica's newest state, or with --timestamp its
     state at that time (point in time), through the same checks.
@@ -131,7 +137,7 @@ def restore(
     found = done.found
     click.echo(
         f"{source}: {found['prompts']} prompts, newest saved {found['newest'] or '-'}, "
-        f"schema version {found['schema_version']}; integrity ok."
+        f"schema version {found['schema_version']}; every check passed."
     )
     if not yes:
         click.echo(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import click
 
-from api.store import ReplicaError, Store, backup_time, list_backups
+from api.store import ReplicaError, Store, backup_time, list_backups, stale_partials
 
 from .common import counted, echo_json, pass_store, progress, size
 from .replica import describe
@@ -96,15 +96,22 @@ def _age(seconds: int) -> str:
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @pass_store
 def check(store: Store, as_json: bool) -> None:
-    """Check integrity, keys, cycles, sha256s, templates and the replica; exit 1 on a problem.
+    """Check integrity, keys, cycles, sha256s, templates, backups and the replica; exit 1 on
+    a problem.
 
-    The replica (when configured) is a problem when it cannot be read, when no
-    replicator is running, or when it lags over a minute.
+    backups: files a killed backup or restore left in the backups directory (the
+    next backup removes them). The replica (when configured) is a problem when it
+    cannot be read, when no replicator is running, or when it lags over a minute.
 
     Example: prompt-store check
     """
     with progress(store.prompts.count(), "Checking sha256 and templates") as bar:
         problems = store.maintenance.check(progress=bar.update)
+    problems["backups"] = [
+        f"{path} ({size(path.stat().st_size)}) was left by a killed backup or restore; "
+        "the next `prompt-store backup` removes it"
+        for path in stale_partials(store.backup_dir)
+    ]
     if store.replication is not None:
         problems["replica"] = store.replication.problems()
     count = sum(len(found) for found in problems.values())

@@ -193,7 +193,7 @@ def test_restore_upgrades_a_backup_from_an_older_schema(store, cli, tmp_path, cl
         db.execute("INSERT INTO schema_migrations VALUES (1, '2026-01-01')")
         db.execute(
             "INSERT INTO prompts VALUES ('00000000-0000-4000-8000-000000000001', NULL, 'v1', "
-            "'3c9d1ea4e0e50e3b1b4c6a3b8bd43e1bd7b5de85d5bb2f0f4d3e8e9f2e1d3c2b', "
+            "'3bfc269594ef649228e9a74bab00f042efc91d5acc6fbee31a382e80d42388fe', "
             "'2026-01-01T00:00:00.000000+00:00')"
         )
     result = cli("restore", str(old), "--yes")

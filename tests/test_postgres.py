@@ -347,6 +347,29 @@ def test_backup_uses_pg_dump_and_stats_report_it(store, pg_cli):
     assert stats["newest_backup"]["path"] == str(path)
 
 
+@needs_pg_dump
+def test_a_takedown_during_pg_dump_is_not_published_in_the_backup(store, tmp_path, monkeypatch):
+    secret = store.prompts.save("purged while pg_dump ran 5c1e")[0].id
+    real_run, dumps = store.backups._run, []
+
+    def purge_during_the_first_dump(*command):
+        done = real_run(*command)
+        if "--format=custom" in command:
+            dumps.append(command)
+            if len(dumps) == 1:  # as if it committed after pg_dump took its snapshot
+                store.takedowns.purge([secret])
+        return done
+
+    monkeypatch.setattr(store.backups, "_run", purge_during_the_first_dump)
+    path, _ = store.backups.write(tmp_path)
+    assert len(dumps) == 2  # dumped again, after the takedown
+    listing = subprocess.run(
+        ["pg_restore", "--data-only", "--file=-", str(path)], capture_output=True, text=True
+    )
+    assert listing.returncode == 0 and secret in listing.stdout
+    assert "purged while pg_dump ran 5c1e" not in listing.stdout
+
+
 def test_stats_and_pruning_on_postgresql_ignore_sqlite_backups_beside_them(store, pg_cli):
     store.prompts.save("backed up")
     taken = Path(json.loads(pg_cli("backup", "--json").output)["path"])

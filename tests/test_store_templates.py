@@ -14,6 +14,7 @@ from api.store.schema import (
     SET_TEMPLATE,
     fill_templates,
 )
+from api.store.values import sha256_of
 from api.text import interface as template_interface
 
 ROOT, CHILD, GONE = (f"00000000-0000-4000-8000-00000000000{n}" for n in (1, 2, 3))
@@ -55,8 +56,11 @@ def _at_version_3(store: Store) -> None:
         "INSERT INTO prompts (id, parent_id, text, sha256, created_at, removed_at) "
         "VALUES (?, ?, ?, ?, ?, ?)"
     )
-    db.execute_sql(insert, (ROOT, None, "{{ document }} [[summary]]", "x", TIME, None))
-    db.execute_sql(insert, (CHILD, ROOT, "{{ document }} [[title]]", "y", TIME, None))
+    for prompt_id, parent_id, text in (
+        (ROOT, None, "{{ document }} [[summary]]"),
+        (CHILD, ROOT, "{{ document }} [[title]]"),
+    ):
+        db.execute_sql(insert, (prompt_id, parent_id, text, sha256_of(text.encode()), TIME, None))
     db.execute_sql(insert, (GONE, CHILD, "", None, TIME, TIME))
 
 
@@ -160,7 +164,8 @@ def test_check_finds_a_template_left_on_a_tombstone_or_not_matching_its_text(sto
 def test_a_restored_backup_from_before_the_column_gets_its_templates(store, cli, tmp_path):
     old = Store(store.config.__class__(db_path=tmp_path / "v3.db", save_rate_limit=None))
     _at_version_3(old)
-    run(old, "UPDATE prompts SET text = ? WHERE id = ?", ("{{ kept }}", ROOT))
+    kept = ("{{ kept }}", sha256_of(b"{{ kept }}"), ROOT)
+    run(old, "UPDATE prompts SET text = ?, sha256 = ? WHERE id = ?", kept)
     old.close()  # the last connection: the WAL goes into the file
     result = cli("restore", str(tmp_path / "v3.db"), "--yes")
     assert result.exit_code == 0, result.output

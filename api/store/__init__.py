@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 
 from api.config import Config
-from api.store.backup_files import backup_time, fsync, list_backups
+from api.store.backup_files import backup_time, fsync, list_backups, stale_partials
 from api.store.errors import (
     DatabaseUnavailable,
     IncompatibleMove,
@@ -76,6 +76,7 @@ __all__ = [
     "encode_text",
     "fsync",
     "list_backups",
+    "stale_partials",
     "DatabaseUnavailable",
     "IncompatibleMove",
     "InvalidLabelName",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import glob
 import os
 import re
 from collections.abc import Iterator
@@ -14,6 +17,10 @@ from api.store.errors import StoreError
 # .db[.gz]: SQLite's backup API; .dump: pg_dump's custom format, on PostgreSQL.
 BACKUP_NAME = re.compile(r"^(prompts|pre-restore)-(\d{8}T\d{6}Z)\.(db(\.gz)?|dump)$")
 STAMP = "%Y%m%dT%H%M%SZ"
+# What partial_file makes (a locked hidden file), and its companions: files written
+# beside it under its name, e.g. SQLite's journal or Litestream's output.
+PARTIAL_NAME = re.compile(r"^\.(prompts|pre-restore|replica|restore)-[^/]*\.partial$")
+COMPANION_NAME = re.compile(r"^(\.(prompts|pre-restore|replica|restore)-[^/]*\.partial)-.+$")
 
 
 def list_backups(
@@ -53,13 +60,70 @@ def new_backup_path(directory: Path, prefix: str, suffix: str) -> Path:
 
 @contextmanager
 def partial_file(final: Path, tag: str = "") -> Iterator[Path]:
-    """A private hidden file beside `final`, removed however the block ends."""
+    """A private hidden file beside `final`, locked while the block runs, removed however
+    it ends.
+
+    The lock (flock) tells a live partial from one a killed process left behind:
+    stale_partials() finds those, and every backup removes them first. Files named
+    `<partial>-<anything>` beside it (companion()) go with it.
+    """
     partial = final.with_name(f".{final.name}{tag}.partial")
+    fd = create_private(partial)
     try:
-        create_private(partial)
+        fcntl.flock(fd, fcntl.LOCK_EX)
         yield partial
     finally:
-        partial.unlink(missing_ok=True)
+        _remove(partial)
+        os.close(fd)
+
+
+def companion(partial: Path, tag: str) -> Path:
+    """A file beside a partial that lives and dies with it (its lock covers it)."""
+    return partial.with_name(f"{partial.name}-{tag}")
+
+
+def stale_partials(directory: Path) -> list[Path]:
+    """The partial files in `directory` that no live process holds, with their companions."""
+    if not directory.is_dir():
+        return []
+    names = {path.name: path for path in directory.iterdir()}
+    stale = [path for name, path in names.items() if PARTIAL_NAME.match(name) and _unlocked(path)]
+    stale_names = {path.name for path in stale}
+    for name, path in names.items():
+        match = COMPANION_NAME.match(name)
+        if match and (match[1] in stale_names or match[1] not in names):
+            stale.append(path)
+    return sorted(stale)
+
+
+def remove_stale_partials(directory: Path) -> list[Path]:
+    """Remove what killed backups and restores left in `directory`; return what went."""
+    removed = []
+    for path in stale_partials(directory):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _unlocked(path: Path) -> bool:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # closing drops the shared lock too
+    return True
+
+
+def _remove(partial: Path) -> None:
+    partial.unlink(missing_ok=True)
+    for path in partial.parent.glob(f"{glob.escape(partial.name)}-*"):
+        path.unlink(missing_ok=True)
 
 
 def publish(partial: Path, final: Path) -> None:
@@ -78,6 +142,6 @@ def fsync(path: Path) -> None:
         os.close(fd)
 
 
-def create_private(path: Path) -> None:
-    """Create an empty file only its owner can read; fail if it exists."""
-    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+def create_private(path: Path) -> int:
+    """Create an empty file only its owner can read, fail if it exists; return its fd."""
+    return os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)

@@ -7,8 +7,10 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from api.store.connection import Database
+from api.store.label_records import LabelRecords
 from api.store.labels import Labels
 from api.store.prompts import PromptVersions
+from api.store.reads import VersionReads
 from api.store.rows import Exported
 from api.store.schema import fill_templates
 from api.store.values import sha256_of
@@ -94,31 +96,7 @@ class Maintenance:
     def check(self, progress: Callable[[int], None] | None = None) -> dict[str, list[str]]:
         """Return the problems found by integrity, foreign-key, lineage, sha256, template and
         label checks."""
-        db, dialect = self.database.ready(), self.database.dialect
-        problems = {
-            "integrity": dialect.integrity_problems(db),
-            "foreign_keys": dialect.foreign_key_problems(db),
-            "lineage": [
-                f"{prompt_id} is not reachable from a root (a parent cycle)"
-                for (prompt_id,) in self.database.execute(UNREACHABLE)
-            ],
-            "sha256": [],
-            "template": [],
-            "labels": self.labels.records.problems(),
-        }
-        # Hash the stored bytes: the check must not depend on the text decoding cleanly.
-        for prompt_id, data, digest, removed_at, template in self.database.execute(HASHED):
-            if removed_at is not None and (data or digest or template is not None):
-                problems["sha256"].append(
-                    f"{prompt_id} is removed but still holds text, a hash or a template"
-                )
-            elif removed_at is None:
-                if sha256_of(bytes(data)) != digest:
-                    problems["sha256"].append(f"{prompt_id}: the text does not match its sha256")
-                problems["template"] += _template_problems(prompt_id, bytes(data), template)
-            if progress:
-                progress(1)
-        return problems
+        return check_database(self.database, progress)
 
     def fill_templates(self) -> int:
         """Store the template of every text without one (rows an older release wrote)."""
@@ -131,6 +109,38 @@ class Maintenance:
             EXPORT
         ):
             yield Exported(prompt_id, parent_id, created_at, text, removed_at, json.loads(legacy))
+
+
+def check_database(
+    database: Database, progress: Callable[[int], None] | None = None
+) -> dict[str, list[str]]:
+    """Check one database as `prompt-store check` does: the live one, or a backup's copy
+    before a restore puts it in place. Returns the problems found, by kind."""
+    db, dialect = database.ready(), database.dialect
+    problems = {
+        "integrity": dialect.integrity_problems(db),
+        "foreign_keys": dialect.foreign_key_problems(db),
+        "lineage": [
+            f"{prompt_id} is not reachable from a root (a parent cycle)"
+            for (prompt_id,) in database.execute(UNREACHABLE)
+        ],
+        "sha256": [],
+        "template": [],
+        "labels": LabelRecords(database, VersionReads(database)).problems(),
+    }
+    # Hash the stored bytes: the check must not depend on the text decoding cleanly.
+    for prompt_id, data, digest, removed_at, template in database.execute(HASHED):
+        if removed_at is not None and (data or digest or template is not None):
+            problems["sha256"].append(
+                f"{prompt_id} is removed but still holds text, a hash or a template"
+            )
+        elif removed_at is None:
+            if sha256_of(bytes(data)) != digest:
+                problems["sha256"].append(f"{prompt_id}: the text does not match its sha256")
+            problems["template"] += _template_problems(prompt_id, bytes(data), template)
+        if progress:
+            progress(1)
+    return problems
 
 
 def _template_problems(prompt_id: str, data: bytes, template: str | None) -> list[str]:

@@ -6,12 +6,16 @@ import json
 import shutil
 import sqlite3
 import time
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
 
 from api.store.sqlite.litestream import LIST_TIMEOUT, RELEASE_LIST_TIMEOUT, ReplicaError
 from bench.replicas import ACCESS_KEY, SECRET_KEY, wait_for
+from bench.servers import Gunicorn
+from tests.reliability.conftest import Client
+from tests.restore_load import assert_nothing_lost_or_undone, saves_and_deletes_during, seed
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -128,3 +132,24 @@ def test_restore_from_replica_needs_a_replica_and_refuses_both_sources(volume, t
     volume.settings.pop("STRUCKDOWN_REPLICA_URL")
     none = volume.cli("restore", "--from-replica", check=False)
     assert none.returncode == 1 and "no replica is configured" in none.stderr
+
+
+def test_restore_from_replica_while_serving_keeps_every_201_and_every_204(volume):
+    tally: Counter = Counter()
+    volume.cli("init-db")
+    volume.replicator().start()
+    with Gunicorn(volume.db, workers=2, **volume.settings) as server:
+
+        def new_client() -> Client:
+            return Client(server.port, tally)
+
+        tokens = seed(new_client(), 500, 60)
+        _replicated(volume, list(tokens)[-1])
+
+        def restores() -> None:
+            for _ in range(2):
+                time.sleep(1.1)  # safety copies are named to the second
+                volume.cli("restore", "--from-replica", "--yes")
+
+        done = saves_and_deletes_during(new_client, tokens, restores)
+        assert_nothing_lost_or_undone(new_client(), volume.db, done, tally)

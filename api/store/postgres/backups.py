@@ -7,10 +7,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from api.store.backup_files import new_backup_path, partial_file, publish
+from api.store.backup_files import new_backup_path, partial_file, publish, remove_stale_partials
 from api.store.connection import Database
 from api.store.errors import NotOnThisDatabase, StoreError
 from api.store.takedown import REMOVED
+
+DUMP_ATTEMPTS = 3
 
 
 class PostgresBackups:
@@ -26,17 +28,34 @@ class PostgresBackups:
     ) -> tuple[Path, int]:
         """Write pg_dump's custom-format archive of the schema as DIRECTORY/PREFIX-<time>.dump.
 
-        Written under a hidden name, read back with pg_restore --list, flushed, then
+        Written under a hidden, locked name (what a killed backup left is removed first),
+        dumped again if a takedown landed meanwhile, read back with pg_restore --list, flushed, then
         renamed. pg_dump takes one consistent snapshot itself and compresses anyway.
         """
         pg_dump, pg_restore = _tool("pg_dump"), _tool("pg_restore")
         final = new_backup_path(directory, prefix, ".dump")
+        remove_stale_partials(directory)
         (schema,) = self.database.one("SELECT current_schema()")
         (count,) = self.database.one("SELECT COUNT(*) FROM prompts")
         with partial_file(final) as partial:
-            self._run(
-                pg_dump, "--format=custom", "--no-owner", f"--schema={schema}", f"--file={partial}"
-            )
+            # A takedown committed while pg_dump ran may be in its snapshot: dump again
+            # until none landed, so no backup is published with a text just purged.
+            removed = self._removed()
+            for _ in range(DUMP_ATTEMPTS):
+                self._run(
+                    pg_dump,
+                    "--format=custom",
+                    "--no-owner",
+                    f"--schema={schema}",
+                    f"--file={partial}",
+                )
+                removed, before = self._removed(), removed
+                if removed <= before:
+                    break
+            else:
+                raise StoreError(
+                    "takedowns kept landing while pg_dump ran; no backup was made, run it again."
+                )
             if f"TABLE DATA {schema} prompts " not in self._run(pg_restore, "--list", str(partial)):
                 raise StoreError(f"pg_dump wrote {final.name} without the prompts table.")
             publish(partial, final)
@@ -58,6 +77,9 @@ class PostgresBackups:
             "from any other store instead, run prompt-store export there and "
             f"prompt-store import here.{again} The live database is untouched."
         )
+
+    def _removed(self) -> set[str]:
+        return {prompt_id for (prompt_id,) in self.database.execute(REMOVED)}
 
     def _run(self, *command: str) -> str:
         """Run a PostgreSQL client tool against the store's database; return its output."""

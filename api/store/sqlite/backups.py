@@ -5,23 +5,34 @@ Whole-file work uses plain sqlite3 connections to the files, beside the store's 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gzip
 import os
 import shutil
 import sqlite3
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from api.store.backup_files import new_backup_path, partial_file, publish
+import peewee
+
+from api.store.backup_files import (
+    new_backup_path,
+    partial_file,
+    publish,
+    remove_stale_partials,
+)
 from api.store.connection import Database
-from api.store.errors import NotAPromptDatabase
-from api.store.schema import SCHEMA_VERSION, apply_migrations
+from api.store.errors import NotAPromptDatabase, StoreError
+from api.store.maintenance import check_database
+from api.store.schema import SCHEMA_VERSION
 from api.store.takedown import TOMBSTONE
 
 PAGES_PER_STEP = 1024  # progress on big files; one snapshot throughout
 CHUNK = 1 << 20
+NO_ROOM = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)  # a full disk, a file-size limit
 Progress = Callable[[int, int], None]
 
 
@@ -51,21 +62,34 @@ class SqliteBackups:
     ) -> tuple[Path, int]:
         """Write a verified backup as DIRECTORY/PREFIX-<UTC time>.db[.gz]; return (path, prompts).
 
-        Everything is written under a hidden temporary name, flushed to disk and
+        Everything is written under a hidden, locked temporary name, flushed to disk and
         checked before one rename gives it its real name: a crash never leaves a
-        half-written file under a backup's name.
+        half-written file under a backup's name, and the next backup removes what a
+        killed one left. The rename happens under the write gate, after the live
+        tombstones are applied to the copy once more: a takedown made while the copy
+        was written is not published in it. Any failure is one sentence (StoreError).
         """
         final = new_backup_path(directory, prefix, ".db.gz" if compress else ".db")
+        remove_stale_partials(directory)
+        with _one_sentence(f"the backup could not be written to {directory}", "no backup was made"):
+            return self._write(final, compress, progress)
+
+    def _write(self, final: Path, compress: bool, progress: Progress | None) -> tuple[Path, int]:
+        gate = self.database.dialect.write_gate
         with partial_file(final) as copy:
             count = self.copy_to(copy, progress)
             if not compress:
-                publish(copy, final)
+                with gate():
+                    self._apply_tombstones(copy)
+                    publish(copy, final)
                 return final, count
             with partial_file(final, ".gz") as packed:
-                with open(copy, "rb") as source, open(packed, "wb") as raw:
-                    with gzip.GzipFile(filename=final.stem, mode="wb", fileobj=raw, mtime=0) as out:
-                        shutil.copyfileobj(source, out, CHUNK)
-                publish(packed, final)
+                self._apply_tombstones(copy)
+                _pack(copy, packed, final.stem)
+                with gate():
+                    if self._apply_tombstones(copy):  # a takedown landed while packing
+                        _pack(copy, packed, final.stem)
+                    publish(packed, final)
         return final, count
 
     def copy_to(
@@ -96,15 +120,23 @@ class SqliteBackups:
     def restore(self, source: Path, apply: bool, safety_dir: Path) -> Restore:
         """Verify a backup (.db or .db.gz) and, with `apply`, restore it into the live database.
 
-        The live database is untouched unless the backup opens as SQLite, passes
-        integrity_check and has this app's schema; a safety copy of the live
-        database is written to `safety_dir` first. Running web workers keep serving.
+        The backup is unpacked, migrated and checked in a private copy first: the live
+        database is untouched unless the copy opens as SQLite, passes integrity_check,
+        has this app's schema and passes every check `prompt-store check` runs (each
+        text's sha256, each stored template). Then, holding the write gate (writers
+        are refused with a 503 meanwhile), a safety copy of the live database goes to
+        `safety_dir`, the live tombstones are applied to the copy and SQLite's backup
+        API writes it over the live database: every save acknowledged before is in the
+        safety copy, every save after lands in the restored database, and no takedown
+        is undone. Running web workers keep their connections and see the new rows.
         """
         safety_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with partial_file(safety_dir / f".restore-{os.getpid()}") as work:
+        untouched = "the live database is untouched"
+        with partial_file(safety_dir / f"restore-{os.getpid()}") as work:
             _unpack(source, work)
             try:
-                found = verify_file(work)
+                with _one_sentence(f"{source} could not be prepared in {safety_dir}", untouched):
+                    found = self._prepare_copy(work)
             except NotAPromptDatabase as error:
                 raise NotAPromptDatabase(
                     f"{source} cannot be restored: {error}. The live database is untouched."
@@ -112,34 +144,62 @@ class SqliteBackups:
             (live,) = self.database.one("SELECT COUNT(*) FROM prompts")
             if not apply:
                 return Restore(found, live, None, [])
-            safety, _ = self.write(safety_dir, prefix="pre-restore")
-            return Restore(found, live, safety, self._restore_from(work))
+            with self.database.dialect.restore_gate():
+                final = new_backup_path(safety_dir, "pre-restore", ".db")
+                with _one_sentence(f"the safety copy could not be written to {final}", untouched):
+                    safety, _ = self._write(final, False, None)
+                    purged = self._apply_tombstones(work)
+                with _one_sentence(
+                    f"{source} could not be written into {self.path}",
+                    f"the live database is as it was, and {safety} holds it too",
+                ):
+                    copy = sqlite3.connect(work, isolation_level=None)
+                    try:
+                        copy.backup(self.database.ready().connection())
+                    finally:
+                        copy.close()
+            return Restore(found, live, safety, purged)
 
-    def _restore_from(self, path: Path) -> list[str]:
-        # The copy gets this release's schema and the live tombstones first, so a
-        # takedown survives a restore. The backup API then writes it through the live
-        # database's own locks and WAL: web workers keep their connections and see
-        # the restored rows on their next query.
+    def _prepare_copy(self, path: Path) -> dict:
+        """Verify a backup's copy, give it the live page size and this release's schema, and
+        run `check`'s checks on it; return what verify() found."""
+        found = verify_file(path)
+        (page_size,) = self.database.one("PRAGMA page_size")
+        copy = sqlite3.connect(path, isolation_level=None)
+        try:
+            (copy_page_size,) = copy.execute("PRAGMA page_size").fetchone()
+            if copy_page_size != page_size:
+                # A WAL database only accepts pages of its own size.
+                copy.execute("PRAGMA journal_mode = DELETE")  # so VACUUM may change it
+                copy.execute(f"PRAGMA page_size = {int(page_size)}")
+                copy.execute("VACUUM")
+        finally:
+            copy.close()
+        # The same migration and the same checks as the live database's, on the copy.
+        database = Database(self.database.dialect.on_file(path))
+        try:
+            problems = [line for found in check_database(database).values() for line in found]
+        finally:
+            database.close()
+        if problems:
+            raise NotAPromptDatabase(
+                f"it fails the checks `prompt-store check` runs ({len(problems)} problem(s); "
+                f"the first: {problems[0]})"
+            )
+        return found
+
+    def _apply_tombstones(self, path: Path) -> list[str]:
+        """Remove from a copy the text of every version the live database has purged;
+        return the ids it still held. Freed content is zeroed (secure_delete)."""
         tombstones = self.database.execute(
             "SELECT removed_at, id FROM prompts WHERE removed_at IS NOT NULL"
         ).fetchall()
-        live = self.database.ready().connection()
         copy = sqlite3.connect(path, isolation_level=None)
         try:
-            found = verify(copy)["schema_version"]
-            copy.execute("PRAGMA journal_mode = DELETE")  # so VACUUM below may change page_size
+            copy.execute("PRAGMA secure_delete = ON")
             copy.execute("BEGIN IMMEDIATE")
-            apply_migrations(copy.execute, found, self.database.dialect.prepare)
             purged = [i for r, i in tombstones if copy.execute(TOMBSTONE, (r, i)).rowcount]
             copy.execute("COMMIT")
-            (page_size,) = live.execute("PRAGMA page_size").fetchone()
-            (copy_page_size,) = copy.execute("PRAGMA page_size").fetchone()
-            if purged or copy_page_size != page_size:
-                # A WAL database only accepts pages of its own size; VACUUM also drops
-                # the purged text from the copy's free pages.
-                copy.execute(f"PRAGMA page_size = {int(page_size)}")
-                copy.execute("VACUUM")
-            copy.backup(live)
         finally:
             copy.close()
         return purged
@@ -147,6 +207,7 @@ class SqliteBackups:
 
 def verify_file(path: Path) -> dict:
     """Check a file is a healthy prompt-store database; return its version and counts."""
+    _check_length(path)
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         return verify(connection)
@@ -174,6 +235,39 @@ def verify(connection: sqlite3.Connection) -> dict:
     return {"schema_version": version, "prompts": count, "newest": newest}
 
 
+@contextlib.contextmanager
+def _one_sentence(failed: str, outcome: str) -> Iterator[None]:
+    """Turn a file or database error into one StoreError sentence: what failed, why, and
+    what state that leaves."""
+    try:
+        yield
+    except (OSError, sqlite3.Error, peewee.PeeweeException) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise StoreError(f"{failed}: {reason}; {outcome}.") from None
+
+
+def _check_length(path: Path) -> None:
+    """Refuse a file shorter than its header says (SQLite reads the missing end as zeros)."""
+    with open(path, "rb") as file:
+        header = file.read(100)
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\0"):
+        return  # verify() says it is not SQLite
+    page_size = int.from_bytes(header[16:18]) or 1
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32])
+    counted = header[24:28] == header[92:96]  # the page count is valid only then
+    expected, size = pages * page_size, path.stat().st_size
+    if counted and size < expected and not Path(f"{path}-wal").exists():
+        raise NotAPromptDatabase(f"it is cut short: {size} bytes, where its header says {expected}")
+
+
+def _pack(path: Path, packed: Path, name: str) -> None:
+    """Write `path` gzip-compressed into `packed`, naming the file inside `name`."""
+    with open(path, "rb") as source, open(packed, "wb") as raw:
+        with gzip.GzipFile(filename=name, mode="wb", fileobj=raw, mtime=0) as out:
+            shutil.copyfileobj(source, out, CHUNK)
+
+
 def _unpack(source: Path, work: Path) -> None:
     """Copy a backup, decompressing a .gz, to a working file we may change."""
     try:
@@ -181,6 +275,11 @@ def _unpack(source: Path, work: Path) -> None:
             reader = gzip.GzipFile(fileobj=raw) if source.suffix == ".gz" else raw
             shutil.copyfileobj(reader, out, CHUNK)
     except (OSError, EOFError, zlib.error) as error:
+        if getattr(error, "errno", None) in NO_ROOM:  # writing the copy, not reading the backup
+            raise StoreError(
+                f"{source} could not be unpacked in {work.parent}: {error.strerror}; "
+                "the live database is untouched."
+            ) from None
         raise NotAPromptDatabase(
             f"{source} cannot be read: {error}. The live database is untouched."
         ) from None

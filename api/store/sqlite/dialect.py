@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import sqlite3
-import threading
 import urllib.parse
-import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from api.store.dialects import Dialect
 from api.store.errors import ScrubIncomplete
 from api.store.sqlite import wal_text
 from api.store.sqlite.backups import SqliteBackups
+from api.store.sqlite.gate import WriteGate
 from api.store.sqlite.litestream import Litestream
 from api.store.sqlite.replication import Replication
 
@@ -99,37 +97,31 @@ class SqliteDialect(Dialect):
         finally:
             connection.close()
 
-    # SQLite lets one writer in at a time, and a writer that finds the lock taken polls
-    # it with sleeps of 1, 2, 5, 10 ms..., far longer than a save holds it (~0.1 ms), so
-    # under load workers mostly sleep. Writers of this app queue on a file lock instead:
-    # the kernel wakes the next one the moment the lock is free. (Anything else, like the
-    # CLI, still gets in through busy_timeout.) flock is shared by the threads of a
-    # process, so a thread lock comes first.
+    # SQLite lets one writer in at a time; writers of this app queue on a file lock
+    # first (gate.py says why).
     @contextlib.contextmanager
     def write_transaction(self, db: peewee.Database) -> Iterator[None]:
-        with self._exclusive(), db.atomic():  # BEGIN IMMEDIATE: no lock upgrade races
+        with self.gate.hold(), db.atomic():  # BEGIN IMMEDIATE: no lock upgrade races
             yield
 
-    @contextlib.contextmanager
-    def _exclusive(self) -> Iterator[None]:
-        """Hold the write gate: no other writer of this app until the block ends."""
-        with self._gate:
-            if self._gate_fd is None:
-                self._gate_fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-                self._gate_closer = weakref.finalize(self, os.close, self._gate_fd)
-            fcntl.flock(self._gate_fd, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
+    def write_gate(self) -> contextlib.AbstractContextManager:
+        """The write gate, for whole-file work (backups) that must see no write land."""
+        return self.gate.hold(refuse=False)
+
+    def restore_gate(self) -> contextlib.AbstractContextManager:
+        """The write gate for a restore: writers are refused (503) until it ends."""
+        return self.gate.restoring()
+
+    def on_file(self, path: Path) -> SqliteDialect:
+        """A dialect for another SQLite file (a backup's working copy), not replicated."""
+        return SqliteDialect(path, synchronous="off")
 
     def _forget_gate(self) -> None:
-        self._gate, self._gate_fd = threading.Lock(), None
+        self.gate = WriteGate(self.path)
 
     def forget_after_fork(self) -> None:
         # The child opens its own lock file: a lock held in the parent must not be shared.
-        if self._gate_fd is not None:
-            self._gate_closer()
+        self.gate.forget()
         self._forget_gate()
 
     def take_rate_limit(self, db, key, interval, period, now) -> float:
@@ -186,7 +178,7 @@ class SqliteDialect(Dialect):
         # retried (retry_scrub, with texts unknown) by this process or any other.
         # `wait_ms`: how long the checkpoint may wait for readers; by default busy_timeout.
         wal = Path(f"{self.path}-wal")
-        with self._exclusive():
+        with self.gate.hold(refuse=False):  # a takedown's scrub waits out a restore
             paused = self.litestream.paused() if self.litestream else contextlib.nullcontext()
             with paused as replicating, _busy_timeout(db, wait_ms):
                 keep_wal = (

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from api.store.backup_files import partial_file, publish
+from api.store.backup_files import companion, partial_file, publish
 from api.store.connection import Database
 from api.store.errors import NotAPromptDatabase
 from api.store.sqlite import positions
@@ -141,27 +141,29 @@ class Replication:
         applied again (SqliteBackups.restore).
         """
         safety_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        work = safety_dir / f"replica-{os.getpid()}.db"
-        try:
-            self._restore_verified(work, timestamp)
+        with partial_file(safety_dir / f"replica-{os.getpid()}.db") as sentinel:
+            work = companion(sentinel, "replica")
+            self._litestream_restore(work, timestamp)
             return self.backups.restore(work, apply, safety_dir)
-        finally:
-            for leftover in (work, Path(f"{work}-wal"), Path(f"{work}-shm")):
-                leftover.unlink(missing_ok=True)
 
     def _restore_verified(self, final: Path, timestamp: str | None) -> dict:
         """Restore into `final` through a hidden file, verified, 0600, renamed in one step."""
-        with partial_file(final, ".restore") as partial:
-            partial.unlink()  # Litestream refuses to write over a file
-            try:
-                self.litestream.restore(partial, timestamp)
-                os.chmod(partial, 0o600)
-                found = verify_file(partial)
-            except NotAPromptDatabase as error:
-                raise NotAPromptDatabase(
-                    f"the replica {self.url} cannot be restored: {error}"
-                ) from None
-            except FileNotFoundError:
-                raise ReplicaError(f"the replica {self.url} has nothing at that time") from None
+        with partial_file(final, ".restore") as sentinel:
+            partial = companion(sentinel, "replica")
+            found = self._litestream_restore(partial, timestamp)
             publish(partial, final)
         return found
+
+    def _litestream_restore(self, path: Path, timestamp: str | None) -> dict:
+        """Have Litestream write the replica to `path` (a partial's companion: it refuses
+        to write over a file), private and verified; return what verify_file found."""
+        try:
+            self.litestream.restore(path, timestamp)
+            os.chmod(path, 0o600)
+            return verify_file(path)
+        except NotAPromptDatabase as error:
+            raise NotAPromptDatabase(
+                f"the replica {self.url} cannot be restored: {error}"
+            ) from None
+        except FileNotFoundError:
+            raise ReplicaError(f"the replica {self.url} has nothing at that time") from None
