@@ -86,9 +86,18 @@ class Server:
             WEB_CONCURRENCY="1",
         )
         self.process = subprocess.Popen(
-            [str(gunicorn), "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{self.port}",
-             "api.wsgi:app"],
-            cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+            [
+                str(gunicorn),
+                "-c",
+                "gunicorn.conf.py",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "api.wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.monotonic() + 30
@@ -114,7 +123,8 @@ class Server:
 
     def count(self, method: str, route: str, status: int) -> float:
         """Requests the server counted in /metrics for this route and status."""
-        wanted = f'prompt_store_http_requests_total{{method="{method}",route="{route}",status="{status}"}}'
+        labels = f'method="{method}",route="{route}",status="{status}"'
+        wanted = f"prompt_store_http_requests_total{{{labels}}}"
         for line in self.metrics().splitlines():
             if line.startswith(wanted):
                 return float(line.split()[-1])

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Optional
+from typing import Any
 
 LABEL = re.compile(r"^/api/labels/(?P<name>.+)$")
 PROMPT = re.compile(r"^/api/prompts/(?P<id>[^/]+)$")
@@ -34,7 +34,7 @@ class FakeStore:
         self.prompts: dict = {}  # id -> {"text", ...}; None once removed
         self.labels: dict = {}  # name -> {"id", "token", "moves"}
         self.counts: Counter = Counter()
-        self.failure: Optional[int] = None  # answer every request with this status
+        self.failure: int | None = None  # answer every request with this status
         self.hang = 0.0  # or sleep this long first
         self.retry_after = "7"
         self.lock = threading.Lock()
@@ -53,7 +53,7 @@ class FakeStore:
         self.server.shutdown()
         self.server.server_close()
 
-    def count(self, method: str, route: str, status: Optional[int] = None) -> int:
+    def count(self, method: str, route: str, status: int | None = None) -> int:
         return sum(
             n
             for (m, r, s), n in self.counts.items()
@@ -80,14 +80,27 @@ class FakeStore:
     def version_body(self, prompt_id: str) -> dict:
         text = self.prompts[prompt_id]["text"]
         sha = hashlib.sha256(text.encode()).hexdigest()
-        return {"id": prompt_id, "text": text, "parent_id": None, "created_at": "2026-01-01",
-                "sha256": sha, "template": interface(text)}
+        return {
+            "id": prompt_id,
+            "text": text,
+            "parent_id": None,
+            "created_at": "2026-01-01",
+            "sha256": sha,
+            "template": interface(text),
+        }
 
     def label_body(self, name: str) -> dict:
         label = self.labels[name]
         body = self.version_body(label["id"])
-        return {"name": name, "id": label["id"], "text": body["text"], "template": body["template"],
-                "created_at": "2026-01-01", "moved_at": "2026-01-02", "url": f"/api/labels/{name}"}
+        return {
+            "name": name,
+            "id": label["id"],
+            "text": body["text"],
+            "template": body["template"],
+            "created_at": "2026-01-01",
+            "moved_at": "2026-01-02",
+            "url": f"/api/labels/{name}",
+        }
 
     def etag(self, name: str) -> str:
         label = self.labels[name]
@@ -141,10 +154,18 @@ class FakeStore:
         if name not in self.labels:
             return 404, {}, {"title": "Label not found", "description": "No label has this name."}
         if self.prompts[self.labels[name]["id"]] is None:
-            return 410, {}, {"title": "Label's version removed",
-                             "description": "The version this label points at was removed."}
-        head = {"ETag": self.etag(name),
-                "Cache-Control": f"private, max-age={self.max_age}, stale-if-error=86400"}
+            return (
+                410,
+                {},
+                {
+                    "title": "Label's version removed",
+                    "description": "The version this label points at was removed.",
+                },
+            )
+        head = {
+            "ETag": self.etag(name),
+            "Cache-Control": f"private, max-age={self.max_age}, stale-if-error=86400",
+        }
         if headers.get("If-None-Match") == self.etag(name):
             return 304, head, None
         return 200, head, self.label_body(name)
@@ -162,10 +183,21 @@ class FakeStore:
         added = sorted(set(new["variables"]) - set(old["variables"]))
         removed = sorted(set(old["slots"]) - set(new["slots"]))
         if (added or removed) and not body.get("force"):
-            changes = {"variables_added": added, "variables_removed": [],
-                       "slots_added": [], "slots_removed": removed}
-            return 409, {}, {"title": "Incompatible move", "description": "Send force.",
-                             "template_changes": changes}
+            changes = {
+                "variables_added": added,
+                "variables_removed": [],
+                "slots_added": [],
+                "slots_removed": removed,
+            }
+            return (
+                409,
+                {},
+                {
+                    "title": "Incompatible move",
+                    "description": "Send force.",
+                    "template_changes": changes,
+                },
+            )
         self.point(name, body["id"])
         head = {"ETag": self.etag(name), "Cache-Control": "no-store"}
         return 200, head, self.label_body(name)

@@ -94,7 +94,10 @@ class Cache:
         self.directory = Path(directory) if directory is not None else None
         self._disk_failed = False
         if self.directory is not None:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            try:
+                self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            except OSError as error:  # the app still starts, on its memory cache
+                self._disk_trouble("create", error)
 
     def memory(self, key: Key) -> Entry | None:
         with self._lock:

@@ -230,14 +230,13 @@ class PromptStore:
         path = "/api/labels/" + quote(name, safe="/")
         answer = self._write("PUT", path, body, f"moving label {name!r}", headers)
         key = ("label", name)
-        data = answer.json()
+        data, old = answer.json(), self._cache.newest(key)
         if _whole(data) and answer.header("etag"):
-            entry = Entry(
-                "label", name, data, answer.header("etag"), self._clock(), answer.max_age()
-            )
+            # A write's answer is no-store: keep it for the label's max-age as last seen.
+            max_age = old.max_age if old is not None else 0.0
+            entry = Entry("label", name, data, answer.header("etag"), self._clock(), max_age)
             self._cache.put(entry)
             return self._prompt(entry, stale=False)
-        old = self._cache.newest(key)
         if old is not None:
             self._cache.put(old.expired())  # asked again next time, still there for an outage
         return self.get(name)
