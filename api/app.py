@@ -9,9 +9,10 @@ from pathlib import Path
 import falcon
 import msgspec
 
-from . import errors, logs
+from . import errors, label_http, logs
 from .auth import AdminOnly
 from .config import Config
+from .labels import LabelHistory, LabelRaw, LabelResource, Labels, PromptLabels
 from .links import Links
 from .metrics import Metrics, RequestMetrics
 from .middleware import SecurityHeaders, StrictQuery
@@ -60,12 +61,14 @@ def create_app(
     observer = Observer(
         logs.AccessLog(text=config.log_format == "text"), RequestMetrics(), config.trusted_proxies
     )
-    middleware = [observer, SecurityHeaders(), StrictQuery()]  # the observer sees all, last
+    # The observer sees all, last; label names with slashes are read before routing.
+    middleware = [observer, SecurityHeaders(), StrictQuery(), label_http.LabelPaths()]
     if config.cors_origins:
         middleware.append(falcon.CORSMiddleware(allow_origins=list(config.cors_origins)))
     app = falcon.App(middleware=middleware)
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = JSONHandler()
     errors.install(app)
+    label_http.install(app)
 
     admin = AdminOnly(config.admin_token)
     links = Links(config.public_url)
@@ -83,6 +86,11 @@ def create_app(
     app.add_route("/api/prompts/{prompt_id}/history", PromptHistory(store, links))
     app.add_route("/api/prompts/{prompt_id}/diff", PromptDiff(store))
     app.add_route("/api/prompts/{prompt_id}/children", PromptChildren(store, admin))
+    app.add_route("/api/prompts/{prompt_id}/labels", PromptLabels(store, config.label_max_age))
+    app.add_route("/api/labels", Labels(store, limiter, links))
+    app.add_route("/api/labels/{name}", LabelResource(store, links, config.label_max_age))
+    app.add_route("/api/labels/{name}/raw", LabelRaw(store, config.label_max_age))
+    app.add_route("/api/labels/{name}/moves", LabelHistory(store, config.label_max_age))
     app.add_route("/api/stats", StoreStats(store, admin))
     app.add_route("/api/openapi.json", OpenAPI())
     app.add_route("/healthz", HealthCheck(store))

@@ -86,7 +86,10 @@ class Config:
     admin_token: str | None = None
     public_url: str | None = None
     cors_origins: tuple[str, ...] = ()
-    cache_max_age: int = 60
+    # A version by id never changes: its answers are `immutable` for this long. A takedown
+    # reaches a client's own cache within it (docs/api.md: caching).
+    cache_max_age: int = 3600
+    label_max_age: int = 60  # a label moves: its answers are fresh this long, then revalidated
     prompt_cache_dir: Path = field(default_factory=lambda: Path(DEFAULT_CACHE_DIR).expanduser())
     log_format: str = "json"
     replica: Replica | None = None  # off-host replication of the SQLite file (Litestream)
@@ -114,6 +117,7 @@ class Config:
             prompt_cache_dir=Path(
                 env.get("STRUCKDOWN_PROMPT_CACHE_DIR") or DEFAULT_CACHE_DIR
             ).expanduser(),
+            label_max_age=_int(env, "STRUCKDOWN_LABEL_MAX_AGE", 60),
             log_format=_log_format(env),
             replica=Replica.from_env(env),
             sqlite_synchronous=_choice(env, "STRUCKDOWN_SQLITE_SYNCHRONOUS", SYNCHRONOUS),

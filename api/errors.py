@@ -29,7 +29,10 @@ def serialize_error(req: falcon.Request, resp: falcon.Response, error: falcon.HT
     if error.status_code >= 500:  # something a user may be asked to quote
         description = f"{description} (request id {getattr(req.context, 'request_id', '-')})"
     route = req.uri_template
-    if route == PLAYGROUND_ROUTE or (route == "/api/prompts" and req.method == "POST"):
+    answer = getattr(error, "answer", None)  # a refusal with more to say (a label's gate)
+    if isinstance(answer, msgspec.Struct):
+        resp.data = msgspec.json.encode(answer)
+    elif route == PLAYGROUND_ROUTE or (route == "/api/prompts" and req.method == "POST"):
         sentence = _sentence(error, description)
         resp.data = msgspec.json.encode(SaveError(title, description, sentence))
     else:

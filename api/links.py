@@ -11,3 +11,6 @@ class Links:
 
     def share(self, prompt_id: str) -> str:
         return f"{self.base}/p/{prompt_id}"
+
+    def label(self, name: str) -> str:
+        return f"{self.base}/api/labels/{name}"

@@ -38,8 +38,13 @@ SAVES = Counter("prompt_store_saves", "Saves answered 2xx", ["result"])
 REFUSALS = Counter("prompt_store_save_refusals", "Saves refused, by status", ["status"])
 DELETES = Counter("prompt_store_deletes", "Versions taken back with their delete token")
 RATE_LIMITED = Counter("prompt_store_rate_limited", "Requests refused by the rate limit (429)")
+LABEL_READS = Counter("prompt_store_label_reads", "Label reads (JSON, raw), by status", ["status"])
+LABEL_MOVES = Counter("prompt_store_label_moves", "Label moves asked for, by status", ["status"])
+FORCED_MOVES = Counter("prompt_store_label_forced_moves", "Moves that overrode the gate")
 
 SAVE_ROUTES = frozenset({"/api/prompts", "/api/save-prompt"})
+LABEL_ROUTE = "/api/labels/{name}"
+LABEL_READ_ROUTES = frozenset({LABEL_ROUTE, "/api/labels/{name}/raw"})
 
 
 class RequestMetrics:
@@ -65,7 +70,11 @@ class RequestMetrics:
                 found.append(SAVES.labels("created" if status == 201 else "idempotent"))
             elif status >= 400:
                 found.append(REFUSALS.labels(str(status)))
-        if method == "DELETE" and status == 204:
+        if method in ("GET", "HEAD") and route in LABEL_READ_ROUTES:
+            found.append(LABEL_READS.labels(str(status)))
+        if method == "PUT" and route == LABEL_ROUTE:
+            found.append(LABEL_MOVES.labels(str(status)))
+        if method == "DELETE" and status == 204 and route == "/api/prompts/{prompt_id}":
             found.append(DELETES)
         if status == 429:
             found.append(RATE_LIMITED)

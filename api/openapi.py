@@ -8,12 +8,33 @@ from __future__ import annotations
 
 import msgspec
 
-from . import bodies
+from . import bodies, label_bodies
 
 REF = "#/components/schemas/{name}"
 ID = {"name": "prompt_id", "in": "path", "required": True, "schema": {"type": "string"}}
 TOKEN = {"name": "X-Delete-Token", "in": "header", "required": True, "schema": {"type": "string"}}
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
+NAME = {
+    "name": "name",
+    "in": "path",
+    "required": True,
+    "description": "The label's name; its slashes stay slashes in the path",
+    "schema": {"type": "string"},
+}
+LABEL_TOKEN = {"labelToken": []}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "The label's ETag: the change is refused (412) if the label moved since",
+    "schema": {"type": "string"},
+}
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+}
 OBJECT = {"application/json": {"schema": {"type": "object"}}}
 
 
@@ -60,6 +81,25 @@ SAVE_ERRORS = {
 }
 
 
+LABEL_CACHING = (
+    "Cache-Control: private, max-age=STRUCKDOWN_LABEL_MAX_AGE (60 s), stale-if-error=86400, "
+    "with an ETag that changes whenever the label moves; If-None-Match answers 304."
+)
+LABEL_GONE = {
+    "404": "No label has this name",
+    "410": "The label's version was removed; the label stays, for its owner to move",
+    "400": "The name breaks the naming rule",
+}
+LABEL_WRITE = {
+    "401": "No label token (Authorization: Bearer <label_token>)",
+    "403": "Wrong label token",
+    "404": "No label has this name",
+    "400": "A bad name, malformed JSON, unknown fields or a malformed id",
+    "412": "If-Match is not the label's current ETag: it moved",
+    "415": "The body is not application/json",
+}
+
+
 def _save(summary: str, request: str, response: str) -> dict:
     saved = {"201": ("Saved as a new version", response), "200": ("Already stored", response)}
     return op(summary, {**saved, **SAVE_ERRORS}, params=(), body=request, error="SaveError")
@@ -81,7 +121,13 @@ PATHS = {
         ),
     },
     "/api/prompts/{prompt_id}": {
-        "get": op("Load a version", {"200": ("The version", "Prompt"), **GONE}),
+        "get": op(
+            "Load a version",
+            {"200": ("The version", "Prompt"), "304": ("Unchanged", None), **GONE},
+            params=(ID, IF_NONE_MATCH),
+            description="A version never changes: Cache-Control: private, max-age=3600, "
+            "immutable. The Link header (rel=labels) names the labels that point at it now.",
+        ),
         "delete": op(
             "Delete a version you created: its text is purged, a tombstone stays",
             {
@@ -123,6 +169,81 @@ PATHS = {
             "Direct descendants (admin)", {"200": ("Children", "Children"), **ADMIN}, **AS_ADMIN
         ),
     },
+    "/api/prompts/{prompt_id}/labels": {
+        "get": op(
+            "The labels that point at this version now",
+            {"200": ("Their names", "VersionLabels"), **NOT_FOUND},
+        ),
+    },
+    "/api/labels": {
+        "post": op(
+            "Create a label pointing at a version",
+            {
+                "201": ("Created; label_token is shown this once", "LabelCreated"),
+                "400": "A bad name, malformed JSON, unknown fields or a malformed id",
+                "409": "A label has this name already",
+                "415": "The body is not application/json",
+                "422": "The id names no version, or a removed one",
+                "429": "Too many saves from this client; see Retry-After",
+            },
+            params=(),
+            body="CreateLabel",
+            description="Anyone who knows a label's name can read what it points at. "
+            "Counts against the save rate limit.",
+        ),
+    },
+    "/api/labels/{name}": {
+        "get": op(
+            "A label with the version it points at",
+            {
+                "200": ("The label and its version", "LabelState"),
+                "304": ("Unchanged", None),
+                **LABEL_GONE,
+            },
+            params=(NAME, IF_NONE_MATCH),
+            description=LABEL_CACHING,
+        ),
+        "put": op(
+            "Move a label to another version (needs its token)",
+            {
+                "200": ("Moved; the ETag header is the label's new one", "LabelMovedTo"),
+                **LABEL_WRITE,
+                "409": ("The move would break an app of the current version", "MoveRefused"),
+                "422": "The id names no version, or a removed one",
+            },
+            params=(NAME, IF_MATCH),
+            body="MoveLabel",
+            security=[LABEL_TOKEN],
+            description="Refused (409) when the new version needs a variable the current one "
+            "did not, or lacks one of its slots, or when either interface was truncated by the "
+            "reader's caps; `force: true` moves it anyway, recorded as forced.",
+        ),
+        "delete": op(
+            "Delete a label and its moves (needs its token)",
+            {"204": ("Deleted; the name is free", None), **LABEL_WRITE},
+            params=(NAME, IF_MATCH),
+            security=[LABEL_TOKEN],
+        ),
+    },
+    "/api/labels/{name}/raw": {
+        "get": op(
+            "The exact text of the label's version",
+            {"200": ("Its bytes", TEXT), "304": ("Unchanged", None), **LABEL_GONE},
+            params=(NAME, IF_NONE_MATCH),
+            description=LABEL_CACHING,
+        ),
+    },
+    "/api/labels/{name}/moves": {
+        "get": op(
+            "The label's moves, newest first; its creation is the oldest",
+            {
+                "200": ("Moves", "LabelMoves"),
+                "404": "No label has this name",
+                "400": "A bad name, limit or before",
+            },
+            params=(NAME, _query("limit", 1000), _query("before")),
+        ),
+    },
     "/api/stats": {
         "get": op("Counts and sizes (admin)", {"200": ("Stats", "Stats"), **ADMIN}, (), **AS_ADMIN),
     },
@@ -141,7 +262,8 @@ PATHS = {
 def document() -> dict:
     """Build the whole OpenAPI document."""
     _, schemas = msgspec.json.schema_components(
-        bodies.REQUESTS + bodies.RESPONSES, ref_template=REF
+        bodies.REQUESTS + bodies.RESPONSES + label_bodies.REQUESTS + label_bodies.RESPONSES,
+        ref_template=REF,
     )
     return {
         "openapi": "3.1.0",
@@ -154,7 +276,10 @@ def document() -> dict:
         },
         "paths": PATHS,
         "components": {
-            "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "adminToken": {"type": "http", "scheme": "bearer"},
+                "labelToken": {"type": "http", "scheme": "bearer"},
+            },
             "schemas": schemas,
         },
     }

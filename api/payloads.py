@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import TypeVar
 
 import falcon
@@ -31,13 +32,21 @@ def kib(size: int) -> str:
     return f"{size / 1024:g} KiB"
 
 
-def decode(req: falcon.Request, shape: type[Body], max_text_bytes: int) -> Body:
-    """Return the request body decoded into `shape`, or answer why it cannot be."""
+def decode(
+    req: falcon.Request,
+    shape: type[Body],
+    max_text_bytes: int,
+    refuse: Callable[[bytes, type[msgspec.Struct]], falcon.HTTPError] | None = None,
+) -> Body:
+    """Return the request body decoded into `shape`, or answer why it cannot be.
+
+    `refuse` says why for bodies other than a save's (a label's).
+    """
     body = _read(req, max_text_bytes)
     try:
         return msgspec.json.decode(body, type=shape)
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):  # incl. ValidationError
-        raise _refusal(body, shape) from None
+        raise (refuse or _refusal)(body, shape) from None
 
 
 def _read(req: falcon.Request, max_text_bytes: int) -> bytes:

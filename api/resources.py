@@ -41,9 +41,10 @@ log = logging.getLogger("prompt_store")
 def _cacheable(req: falcon.Request, resp: falcon.Response, etag: str, max_age: int) -> bool:
     """Set validators; return True (and answer 304) when the client's copy is current."""
     resp.etag = etag
-    # private: a share URL is a secret, so no shared cache may keep it; bounded so
-    # that a takedown takes effect.
-    resp.cache_control = ["private", f"max-age={max_age}"]
+    # private: a share URL is a secret, so no shared cache may keep it. A version never
+    # changes (immutable: not even revalidated); max-age bounds how long a client's own
+    # cache keeps a version after its takedown.
+    resp.cache_control = ["private", f"max-age={max_age}", "immutable"]
     if req.if_none_match and any(tag == etag or tag == "*" for tag in req.if_none_match):
         resp.status = falcon.HTTP_304
         return True
@@ -60,6 +61,7 @@ class PromptVersion:
 
     def on_get(self, req, resp, prompt_id):
         version = self.store.prompts.get(prompt_id)
+        resp.append_link(f"/api/prompts/{version.id}/labels", "labels")  # they move; it does not
         # The tag names the body's shape too ("t2": `template` with `truncated`), so a copy
         # cached from an older shape is never taken for current.
         if not _cacheable(req, resp, f"{BODY_SHAPE}-{version.sha256}", self.max_age):

@@ -48,6 +48,13 @@ def changes(old: Interface, new: Interface) -> dict[str, list[str]]:
     }
 
 
+def breaks(found: dict[str, list[str]]) -> bool:
+    """Say whether changes break an application of the old version: a variable it does
+    not pass (added), or a slot it reads (removed). Removing a variable, adding a slot
+    keep it working."""
+    return bool(found["variables_added"] or found["slots_removed"])
+
+
 # -- the stored form: compact JSON, the `template` body of the API as it is served --------
 
 _decoder = msgspec.json.Decoder()

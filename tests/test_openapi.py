@@ -91,6 +91,8 @@ def test_every_answer_of_every_route_matches_the_served_schemas(
     get("/metrics", "/metrics", 401)
     get("/api/openapi.json", "/api/openapi.json", 200)
 
+    _labels(client, check, post, get, root, child)
+
     for token, status in (("wrong", 403), (child["delete_token"], 204), ("any", 410)):
         resp = client.delete(
             f"/api/prompts/{child['id']}", headers={"X-Delete-Token": token}, status=status
@@ -99,6 +101,8 @@ def test_every_answer_of_every_route_matches_the_served_schemas(
     resp = client.delete(f"/api/prompts/{UNKNOWN}", headers={"X-Delete-Token": "x"}, status=404)
     check(p, "delete", resp)
     get(p, f"/api/prompts/{child['id']}", 410)
+    get("/api/labels/{name}", "/api/labels/docs", 410)
+    get("/api/labels/{name}/raw", "/api/labels/docs/raw", 410)
 
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert seen == documented  # a new route needs its answers checked here too
@@ -119,3 +123,68 @@ def test_a_wrong_body_fails_the_check(client, document, save):
         check("/api/prompts/{prompt_id}", "get", broken)
     with pytest.raises(AssertionError, match="answered 418"):
         check("/api/prompts/{prompt_id}", "get", SimpleNamespace(status_int=418))
+
+
+def _labels(client, check, post, get, root, child):
+    """Every label route's answers, success and refusal (the child is removed later: 410)."""
+    n, raw, moves = "/api/labels/{name}", "/api/labels/{name}/raw", "/api/labels/{name}/moves"
+    made = post("/api/labels", {"name": "docs", "id": root["id"]}, 201)
+    post("/api/labels", {"name": "docs", "id": child["id"]}, 409)
+    post("/api/labels", {"name": "Docs!", "id": child["id"]}, 400)
+    post("/api/labels", {"name": "other", "id": UNKNOWN}, 422)
+    resp = client.post("/api/labels", b"x", status=415, content_type="text/plain")
+    check("/api/labels", "post", resp)
+    etag = get(n, "/api/labels/docs", 200).headers["ETag"]
+    get(n, "/api/labels/docs", 304, headers={"If-None-Match": etag})
+    get(n, "/api/labels/nothing-here", 404)
+    get(n, "/api/labels/BAD", 400)
+    tag = get(raw, "/api/labels/docs/raw", 200).headers["ETag"]
+    get(raw, "/api/labels/docs/raw", 304, headers={"If-None-Match": tag})
+    get(raw, "/api/labels/nothing-here/raw", 404)
+    get(moves, "/api/labels/docs/moves", 200)
+    get(moves, "/api/labels/docs/moves?limit=0", 400)
+    get(moves, "/api/labels/nothing-here/moves", 404)
+    get("/api/prompts/{prompt_id}/labels", f"/api/prompts/{child['id']}/labels", 200)
+    get("/api/prompts/{prompt_id}/labels", f"/api/prompts/{UNKNOWN}/labels", 404)
+    get(
+        "/api/prompts/{prompt_id}",
+        f"/api/prompts/{child['id']}",
+        304,
+        headers={"If-None-Match": "*"},
+    )
+    owner = {"Authorization": f"Bearer {made['label_token']}"}
+
+    def put(name, body, status, **headers):
+        resp = client.put_json(f"/api/labels/{name}", body, status=status, headers=headers)
+        check(n, "put", resp)
+        return resp
+
+    put("docs", {"id": root["id"]}, 401)
+    put("docs", {"id": root["id"]}, 403, Authorization="Bearer wrong")
+    put("nothing-here", {"id": root["id"]}, 404, **owner)
+    put("docs", {"id": "nope"}, 400, **owner)
+    put("docs", {"id": root["id"], "model": "x"}, 400, **owner)
+    put("docs", {"id": UNKNOWN}, 422, **owner)
+    put("docs", {"id": root["id"]}, 412, **owner, **{"If-Match": '"stale"'})
+    put("docs", {"id": child["id"]}, 409, **owner)  # the child lacks the root's slot
+    put("docs", {"id": child["id"], "force": True}, 200, **owner)
+    resp = client.put(
+        "/api/labels/docs", b"x", status=415, headers=owner, content_type="text/plain"
+    )
+    check(n, "put", resp)
+    put("docs", {"id": root["id"], "note": "back"}, 200, **owner)
+    put("docs", {"id": child["id"], "force": True}, 200, **owner)
+    temp = post("/api/labels", {"name": "temp", "id": root["id"]}, 201)
+
+    def delete(name, status, **headers):
+        check(n, "delete", client.delete(f"/api/labels/{name}", status=status, headers=headers))
+
+    delete("temp", 401)
+    delete("temp", 403, Authorization="Bearer wrong")
+    delete("temp", 412, Authorization=f"Bearer {temp['label_token']}", **{"If-Match": '"x"'})
+    delete("temp", 204, Authorization=f"Bearer {temp['label_token']}")
+    delete("temp", 404, Authorization=f"Bearer {temp['label_token']}")
+    delete("BAD", 400, Authorization="Bearer x")
+    put("BAD", {"id": root["id"]}, 400, **owner)
+    put("docs", {"id": child["id"], "note": "x" * 201}, 400, **owner)
+    client.head("/api/labels/docs", status=200)

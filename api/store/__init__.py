@@ -22,8 +22,15 @@ import functools
 from ..config import Config
 from .errors import (
     DatabaseUnavailable,
+    IncompatibleMove,
+    InvalidLabelName,
     InvalidPromptId,
     InvalidPromptText,
+    LabelExists,
+    LabelMoved,
+    LabelNotFound,
+    LabelTargetInvalid,
+    LabelTargetRemoved,
     NotAPromptDatabase,
     NotOnThisDatabase,
     ParentNotFound,
@@ -35,14 +42,30 @@ from .errors import (
     ScrubIncomplete,
     StoreError,
     WrongDeleteToken,
+    WrongLabelToken,
 )
 from .schema import SCHEMA_VERSION
 from .store import Store
-from .values import summarise, validate_legacy_id, validate_prompt_id
+from .values import (
+    NAME_RULE,
+    summarise,
+    validate_label_name,
+    validate_legacy_id,
+    validate_prompt_id,
+)
 
 __all__ = [
+    "NAME_RULE",
     "SCHEMA_VERSION",
     "DatabaseUnavailable",
+    "IncompatibleMove",
+    "InvalidLabelName",
+    "LabelExists",
+    "LabelMoved",
+    "LabelNotFound",
+    "LabelTargetInvalid",
+    "LabelTargetRemoved",
+    "WrongLabelToken",
     "InvalidPromptId",
     "InvalidPromptText",
     "NotAPromptDatabase",
@@ -67,6 +90,7 @@ __all__ = [
     "save_prompt",
     "store_prompt",
     "summarise",
+    "validate_label_name",
     "validate_legacy_id",
     "validate_prompt_id",
 ]

@@ -61,3 +61,50 @@ class DatabaseUnavailable(StoreError):
 
 class NotOnThisDatabase(StoreError):
     """The operation belongs to the other kind of database (e.g. a file restore on PostgreSQL)."""
+
+
+# -- labels (api/store/labels.py) ---------------------------------------------------------
+
+
+class InvalidLabelName(StoreError, ValueError):
+    """The name breaks the label name rule (values.NAME_RULE says it)."""
+
+
+class LabelNotFound(StoreError, LookupError):
+    """No label has this name."""
+
+
+class LabelExists(StoreError):
+    """A label with this name exists already."""
+
+
+class WrongLabelToken(StoreError):
+    """The label token is not the one the label was created (or last reset) with."""
+
+
+class LabelTargetInvalid(StoreError):
+    """The id a label should point at names no version, or a removed one (`removed`)."""
+
+    def __init__(self, prompt_id: str, removed: bool):
+        super().__init__(f"{prompt_id} is {'removed' if removed else 'not stored'}")
+        self.removed = removed
+
+
+class LabelTargetRemoved(StoreError):
+    """The label stays, but the version it points at was taken down."""
+
+
+class LabelMoved(StoreError):
+    """The label is no longer in the state the caller's If-Match named."""
+
+
+class IncompatibleMove(StoreError):
+    """The new version's interface would break an application of the old one.
+
+    `changes`: the four lists of template_interface.changes; `truncated`: an interface
+    was cut at the reader's caps, so the gate cannot judge.
+    """
+
+    def __init__(self, changes: dict[str, list[str]], truncated: bool):
+        super().__init__("the move would change what the label's version asks for")
+        self.changes, self.truncated = changes, truncated

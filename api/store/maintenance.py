@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from .. import template_interface
 from .connection import Database
+from .labels import Labels
 from .prompts import PromptVersions
 from .rows import Exported
 from .schema import fill_templates
@@ -48,8 +49,8 @@ REMOVED = "SELECT id FROM prompts WHERE removed_at IS NOT NULL ORDER BY removed_
 class Maintenance:
     """Counts, sizes, soundness checks and the full export of one database."""
 
-    def __init__(self, database: Database, versions: PromptVersions):
-        self.database, self.versions = database, versions
+    def __init__(self, database: Database, versions: PromptVersions, labels: Labels):
+        self.database, self.versions, self.labels = database, versions, labels
         prepare = database.dialect.prepare
         self._stats, self._largest = prepare(STATS), prepare(LARGEST)
         self._hashed, self._export = prepare(HASHED), prepare(EXPORT)
@@ -97,8 +98,8 @@ class Maintenance:
         )
 
     def check(self, progress: Callable[[int], None] | None = None) -> dict[str, list[str]]:
-        """Return the problems found by integrity, foreign-key, lineage, sha256 and template
-        checks."""
+        """Return the problems found by integrity, foreign-key, lineage, sha256, template and
+        label checks."""
         db, dialect = self.database.ready(), self.database.dialect
         problems = {
             "integrity": dialect.integrity_problems(db),
@@ -109,6 +110,7 @@ class Maintenance:
             ],
             "sha256": [],
             "template": [],
+            "labels": self.labels.problems(),
         }
         # Hash the stored bytes: the check must not depend on the text decoding cleanly.
         for prompt_id, data, digest, removed_at, template in db.execute_sql(self._hashed):

@@ -43,6 +43,17 @@ WHERE c.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM prompts AS p WHERE p
 UNION ALL
 SELECT 'legacy_ids', l.legacy_id, 'prompts' FROM legacy_ids AS l
 WHERE NOT EXISTS (SELECT 1 FROM prompts AS p WHERE p.id = l.prompt_id)
+UNION ALL
+SELECT 'labels', l.name, 'prompts' FROM labels AS l
+WHERE NOT EXISTS (SELECT 1 FROM prompts AS p WHERE p.id = l.prompt_id)
+UNION ALL
+SELECT 'label_moves', m.label || ' ' || m.revision, 'prompts' FROM label_moves AS m
+WHERE NOT EXISTS (SELECT 1 FROM prompts AS p WHERE p.id = m.prompt_id)
+   OR (m.previous_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM prompts AS p WHERE p.id = m.previous_id))
+UNION ALL
+SELECT 'label_moves', m.label || ' ' || m.revision, 'labels' FROM label_moves AS m
+WHERE NOT EXISTS (SELECT 1 FROM labels AS l WHERE l.name = m.label)
 """
 # amcheck, when installed, verifies every B-tree index of this schema's tables.
 INDEXES = """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import NamedTuple
 
 
@@ -70,3 +71,36 @@ class Exported(NamedTuple):
     text: str
     removed_at: str | None
     legacy_ids: list[str]
+
+
+class Label(NamedTuple):
+    """A label: the version it points at now, and how many moves brought it there."""
+
+    name: str
+    prompt_id: str
+    created_at: str
+    moved_at: str
+    revision: int
+
+    def tag(self) -> str:
+        """Return what names this state of the label (its ETags are made of it).
+
+        Every move changes it, a move back included, and so does deleting and creating
+        the label again: the creation time is in it.
+        """
+        seed = f"{self.name}\x00{self.created_at}\x00{self.revision}\x00{self.prompt_id}"
+        return f"{self.revision}-{hashlib.sha256(seed.encode()).hexdigest()[:16]}"
+
+
+class Move(NamedTuple):
+    """One entry of a label's history, with the stored templates of both ends (None: a
+    removed version, or none before it)."""
+
+    revision: int
+    prompt_id: str
+    previous_id: str | None
+    moved_at: str
+    forced: bool
+    note: str | None
+    template: str | None
+    previous_template: str | None

@@ -115,6 +115,31 @@ MIGRATIONS: list[tuple[str | Callable[[Execute, Prepare], object], ...]] = [
         "WHERE template IS NULL AND removed_at IS NULL",
         fill_templates,
     ),
+    (
+        # Labels (api/store/labels.py): a name an application fetches, pointing at one
+        # version; moved only by the holder of its token (hashed, like delete tokens).
+        # `revision` counts its moves: a move is an UPDATE guarded by the revision it read.
+        """CREATE TABLE labels (
+            name TEXT PRIMARY KEY NOT NULL,
+            prompt_id TEXT NOT NULL REFERENCES prompts (id),
+            token_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            moved_at TEXT NOT NULL,
+            revision INTEGER NOT NULL
+        )""",
+        "CREATE INDEX labels_prompt_id ON labels (prompt_id)",
+        # Append-only: one row per move, the creation first (revision 1, no previous).
+        """CREATE TABLE label_moves (
+            label TEXT NOT NULL REFERENCES labels (name),
+            revision INTEGER NOT NULL,
+            prompt_id TEXT NOT NULL REFERENCES prompts (id),
+            previous_id TEXT REFERENCES prompts (id),
+            moved_at TEXT NOT NULL,
+            forced INTEGER NOT NULL,
+            note TEXT,
+            PRIMARY KEY (label, revision)
+        )""",
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..config import Config
 from .connection import Database
 from .dialects import dialect_for
+from .labels import Labels
 from .legacy import LegacyIds
 from .maintenance import Maintenance
 from .prompts import PromptVersions
@@ -21,7 +22,7 @@ class Store:
     """The prompt store of one database, built from a Config; connects on first use.
 
     Its parts, each owning one concern: `prompts` (versions: reads and writes),
-    `takedowns` (purge, delete by token), `legacy` (old flat-file links),
+    `takedowns` (purge, delete by token), `legacy` (old flat-file links), `labels`,
     `rate_limits`, `maintenance` (stats, checks, export) and `backups`.
     """
 
@@ -32,8 +33,9 @@ class Store:
         self.prompts = PromptVersions(self.database, config.max_bytes, new_id)
         self.takedowns = Takedowns(self.database)
         self.legacy = LegacyIds(self.database, self.prompts)
+        self.labels = Labels(self.database, self.prompts)
         self.rate_limits = RateLimits(self.database)
-        self.maintenance = Maintenance(self.database, self.prompts)
+        self.maintenance = Maintenance(self.database, self.prompts, self.labels)
         self.backups = self.dialect.backups(self.database)
         # Off-host replication (SQLite with STRUCKDOWN_REPLICA_URL), else None.
         self.replication = self.dialect.replication(self.database, self.backups)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import InvalidPromptId, InvalidPromptText, PromptTooLarge
+from .errors import InvalidLabelName, InvalidPromptId, InvalidPromptText, PromptTooLarge
 
 SUMMARY_CHARS = 120
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -61,9 +62,42 @@ def sha256_of(data: bytes) -> str:
 
 
 def delete_token_hash(token: str) -> str:
-    """Return what the database keeps of a delete token: its sha256, never the token."""
+    """Return what the database keeps of a delete or label token: its sha256, never the token."""
     # A token has 256 random bits: a plain hash is as good as a slow one.
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+token_hash = delete_token_hash  # label tokens are kept the same way
+
+
+def tokens_match(stored_hash: str | None, token: str) -> bool:
+    """Say, in constant time, whether `token` is the one whose hash was stored."""
+    return stored_hash is not None and hmac.compare_digest(stored_hash, token_hash(token))
+
+
+# Label names: a path of lowercase words. The last part of a name with a '/' may not be
+# 'raw' or 'moves', which would read as the label's own sub-resources in its URL.
+LABEL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,99}$")
+RESERVED_LAST_PARTS = ("raw", "moves")
+NAME_RULE = (
+    "A label name is 1-100 characters of a-z, 0-9, '.', '_', '-' and '/', starting with a "
+    "letter or digit, with no '//', no '..' and no trailing '/' (e.g. 'summariser', "
+    "'support-bot/production'); after a '/', its last part may not be 'raw' or 'moves'."
+)
+
+
+def validate_label_name(name: Any) -> str:
+    """Return a label name that keeps the rule (NAME_RULE), or raise InvalidLabelName."""
+    if (
+        isinstance(name, str)
+        and LABEL_PATTERN.match(name)
+        and "//" not in name
+        and ".." not in name
+        and not name.endswith("/")
+        and not ("/" in name and name.rsplit("/", 1)[1] in RESERVED_LAST_PARTS)
+    ):
+        return name
+    raise InvalidLabelName(NAME_RULE)
 
 
 def summarise(text: str) -> str:

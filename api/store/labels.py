@@ -1,0 +1,335 @@
+"""Labels: a stable name an application fetches, pointing at one version.
+
+Whoever creates a label gets its token (only the hash is kept, as for delete tokens);
+moving or deleting it needs the token. Every move is appended to `label_moves`, the
+creation first, so a label's history is whole and a rollback is a move back. A move
+checks the two versions' stored interfaces first (`move`: the compatibility gate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from .. import template_interface
+from .connection import Database
+from .errors import (
+    IncompatibleMove,
+    LabelExists,
+    LabelMoved,
+    LabelNotFound,
+    LabelTargetInvalid,
+    LabelTargetRemoved,
+    WrongLabelToken,
+)
+from .reads import VersionReads
+from .rows import Label, Move, Version
+from .values import now, token_hash, tokens_match, validate_label_name, validate_prompt_id
+
+COLUMNS = "name, prompt_id, created_at, moved_at, revision"
+GET = f"SELECT {COLUMNS}, token_hash FROM labels WHERE name = ?"
+# A read: the label and its version in one query (two indexed lookups).
+READ = (
+    "SELECT l.name, l.prompt_id, l.created_at, l.moved_at, l.revision, "
+    "p.parent_id, p.text, p.created_at, p.sha256, p.removed_at, p.template "
+    "FROM labels AS l JOIN prompts AS p ON p.id = l.prompt_id WHERE l.name = ?"
+)
+CREATE = (
+    f"INSERT INTO labels ({COLUMNS}, token_hash) VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT DO NOTHING"
+)
+IMPORT = (
+    f"INSERT INTO labels ({COLUMNS}, token_hash) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+# Guarded by the revision read: of two moves from one state, only the first lands.
+MOVE = (
+    "UPDATE labels SET prompt_id = ?, moved_at = ?, revision = revision + 1 "
+    "WHERE name = ? AND revision = ?"
+)
+RECORD = (
+    "INSERT INTO label_moves (label, revision, prompt_id, previous_id, moved_at, forced, note) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+MOVES = (
+    "SELECT m.revision, m.prompt_id, m.previous_id, m.moved_at, m.forced, m.note, "
+    "p.template, q.template FROM label_moves AS m "
+    "JOIN prompts AS p ON p.id = m.prompt_id LEFT JOIN prompts AS q ON q.id = m.previous_id "
+    "WHERE m.label = ? AND m.revision < ? ORDER BY m.revision DESC LIMIT ?"
+)
+ALL_MOVES = (
+    "SELECT revision, prompt_id, previous_id, moved_at, forced, note "
+    "FROM label_moves WHERE label = ? ORDER BY revision"
+)
+POINTING = "SELECT name FROM labels WHERE prompt_id = ? ORDER BY name"
+LISTING = f"SELECT {COLUMNS} FROM labels WHERE name > ? ORDER BY name LIMIT ?"
+EVERY = f"SELECT {COLUMNS}, token_hash FROM labels ORDER BY name"
+DROP_MOVES = "DELETE FROM label_moves WHERE label = ?"
+DROP = "DELETE FROM labels WHERE name = ?"
+RESET = "UPDATE labels SET token_hash = ? WHERE name = ?"
+COUNT = "SELECT COUNT(*) FROM labels"
+RETRIES = 5  # moves without If-Match that lost a race to another move: read again
+
+Precondition = Callable[[Label], bool]
+
+
+class Labels:
+    """Create, read, move and delete labels in one database."""
+
+    def __init__(self, database: Database, versions: VersionReads):
+        self.database, self.versions = database, versions
+        self._sql = {
+            name: database.dialect.prepare(statement)
+            for name, statement in {
+                "get": GET,
+                "read": READ,
+                "create": CREATE,
+                "import": IMPORT,
+                "move": MOVE,
+                "record": RECORD,
+                "moves": MOVES,
+                "all_moves": ALL_MOVES,
+                "pointing": POINTING,
+                "listing": LISTING,
+                "every": EVERY,
+                "drop_moves": DROP_MOVES,
+                "drop": DROP,
+                "reset": RESET,
+            }.items()
+        }
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def read(self, name: str) -> tuple[Label, Version]:
+        """Return a label and its version; raise LabelNotFound, or LabelTargetRemoved."""
+        row = self.database.one(self._sql["read"], (validate_label_name(name),))
+        if row is None:
+            raise LabelNotFound(name)
+        label = Label._make(row[:5])
+        parent_id, text, created_at, sha256, removed_at, template = row[5:]
+        if removed_at is not None:
+            raise LabelTargetRemoved(name)
+        version = Version(label.prompt_id, parent_id, text, created_at, sha256, None, template)
+        return label, version
+
+    def get(self, name: str) -> Label:
+        """Return a label, whatever its version's state; raise LabelNotFound."""
+        return self._get(validate_label_name(name))[0]
+
+    def moves(self, name: str, limit: int, before: int | None = None) -> list[Move]:
+        """Return a label's moves, newest first, `limit` at most, older than `before`."""
+        label = self.get(name)
+        upper = label.revision + 1 if before is None else before
+        rows = self.database.execute(self._sql["moves"], (label.name, upper, limit))
+        return [Move(r[0], r[1], r[2], r[3], bool(r[4]), *r[5:]) for r in rows]
+
+    def pointing_at(self, prompt_id: str) -> list[str]:
+        """Return the names of the labels that point at a version now."""
+        rows = self.database.execute(self._sql["pointing"], (validate_prompt_id(prompt_id),))
+        return [name for (name,) in rows]
+
+    def listing(self, limit: int = 100, after: str = "") -> list[Label]:
+        """List labels by name, `limit` at a time, after the name `after`."""
+        rows = self.database.execute(self._sql["listing"], (after, limit))
+        return [Label._make(row) for row in rows]
+
+    def count(self) -> int:
+        """Return the number of labels."""
+        return self.database.one(COUNT)[0]
+
+    # -- writes by the holder of the token ----------------------------------------------------
+
+    def create(self, name: str, prompt_id: str, token: str) -> Label:
+        """Create a label pointing at a live version, kept with the hash of `token`."""
+        name = validate_label_name(name)
+        with self.database.write_or_join():
+            target = self._target(prompt_id)
+            at = now()
+            params = (name, target.id, at, at, token_hash(token))
+            if self.database.execute(self._sql["create"], params).rowcount == 0:
+                raise LabelExists(name)
+            self.database.execute(self._sql["record"], (name, 1, target.id, None, at, 0, None))
+        return Label(name, target.id, at, at, 1)
+
+    def move(
+        self,
+        name: str,
+        prompt_id: str,
+        token: str,
+        *,
+        force: bool = False,
+        note: str | None = None,
+        precondition: Precondition | None = None,
+    ) -> tuple[Label, Version, bool, dict | None]:
+        """Point a label at another live version; return (label, version, forced, changes).
+
+        Refused (IncompatibleMove) when the new version needs a variable the old one did
+        not, or lacks one of its slots, or either interface was truncated, unless `force`;
+        `forced` says the gate was overridden. A label whose version was removed moves
+        freely: nothing that works can break. `precondition` (If-Match) is checked in the
+        same transaction as the write, so of two moves from one state only one lands.
+        Moving to the version it points at already changes nothing.
+        """
+        name = validate_label_name(name)
+        for _ in range(RETRIES):
+            with self.database.write_or_join():
+                label = self._authorised(name, token, precondition)
+                target = self._target(prompt_id)
+                if target.id == label.prompt_id:  # nothing to move, nothing recorded
+                    return label, target, False, None
+                found, forced = self._gate(label.prompt_id, target, force)
+                at = now()
+                params = (target.id, at, name, label.revision)
+                if self.database.execute(self._sql["move"], params).rowcount:
+                    revision = label.revision + 1
+                    record = (name, revision, target.id, label.prompt_id, at, int(forced), note)
+                    self.database.execute(self._sql["record"], record)
+                    moved = Label(name, target.id, label.created_at, at, revision)
+                    return moved, target, forced, found
+            if precondition is not None:  # another move landed first (PostgreSQL)
+                raise LabelMoved(name)
+        raise LabelMoved(name)
+
+    def delete(self, name: str, token: str, precondition: Precondition | None = None) -> None:
+        """Delete a label and its moves for the holder of its token; the name is free again."""
+        name = validate_label_name(name)
+        with self.database.write_or_join():
+            self._authorised(name, token, precondition)
+            self._drop(name)
+
+    # -- the operator's -------------------------------------------------------------------
+
+    def remove(self, name: str) -> None:
+        """Take a label down, its moves with it (the operator: no token asked)."""
+        name = validate_label_name(name)
+        with self.database.write_or_join():
+            self._get(name)
+            self._drop(name)
+
+    def reset_token(self, name: str, token: str) -> None:
+        """Keep the hash of a new token for a label; the old token stops working."""
+        name = validate_label_name(name)
+        with self.database.write_or_join():
+            self._get(name)
+            self.database.execute(self._sql["reset"], (token_hash(token), name))
+
+    def export(self) -> Iterator[dict]:
+        """Yield every label with its token hash and its whole history, by name."""
+        for *row, stored_hash in self.database.execute(self._sql["every"]).fetchall():
+            label = Label._make(row)
+            moves = self.database.execute(self._sql["all_moves"], (label.name,)).fetchall()
+            yield {
+                "label": label.name,
+                "id": label.prompt_id,
+                "created_at": label.created_at,
+                "moved_at": label.moved_at,
+                "token_hash": stored_hash,
+                "moves": [
+                    {
+                        "id": m[1],
+                        "previous_id": m[2],
+                        "moved_at": m[3],
+                        "forced": bool(m[4]),
+                        "note": m[5],
+                    }
+                    for m in moves
+                ],
+            }
+
+    def store(self, record: dict) -> bool:
+        """Store an exported label as given (imports); return False if it is here already.
+
+        `record` is one of export()'s, checked by the caller; its versions must be stored.
+        """
+        name = validate_label_name(record["label"])
+        moves = record["moves"]
+        with self.database.write_or_join():
+            if self.database.one(self._sql["get"], (name,)) is not None:
+                return False
+            for move in moves:
+                for prompt_id in (move["id"], move["previous_id"]):
+                    if prompt_id is not None and not self.versions.exists(prompt_id):
+                        raise LabelTargetInvalid(prompt_id, removed=False)
+            params = (name, record["id"], record["created_at"], record["moved_at"])
+            self.database.execute(self._sql["import"], (*params, len(moves), record["token_hash"]))
+            for revision, move in enumerate(moves, 1):
+                self.database.execute(
+                    self._sql["record"],
+                    (
+                        name,
+                        revision,
+                        move["id"],
+                        move["previous_id"],
+                        move["moved_at"],
+                        int(move["forced"]),
+                        move["note"],
+                    ),
+                )
+        return True
+
+    def problems(self) -> list[str]:
+        """Return what is wrong with the labels: a move chain with a gap, or one that does
+        not end where its label points ([] when sound; missing rows: the foreign keys)."""
+        found = []
+        for *row, _ in self.database.execute(self._sql["every"]).fetchall():
+            label = Label._make(row)
+            moves = self.database.execute(self._sql["all_moves"], (label.name,)).fetchall()
+            found += _chain_problems(label, moves)
+        return found
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _get(self, name: str) -> tuple[Label, str]:
+        row = self.database.one(self._sql["get"], (name,))
+        if row is None:
+            raise LabelNotFound(name)
+        return Label._make(row[:5]), row[5]
+
+    def _authorised(self, name: str, token: str, precondition: Precondition | None) -> Label:
+        label, stored_hash = self._get(name)
+        if not tokens_match(stored_hash, token):
+            raise WrongLabelToken(name)
+        if precondition is not None and not precondition(label):
+            raise LabelMoved(name)
+        return label
+
+    def _target(self, prompt_id: str) -> Version:
+        version = self.versions.find(validate_prompt_id(prompt_id))
+        if version is None or version.removed_at is not None:
+            raise LabelTargetInvalid(prompt_id, removed=version is not None)
+        return version
+
+    def _gate(self, current_id: str, target: Version, force: bool) -> tuple[dict | None, bool]:
+        """Return (the interface changes, whether the move overrides the gate)."""
+        current = self.versions.find(current_id)
+        if current is None or current.removed_at is not None:
+            return None, False  # the label answers 410 now: any live version mends it
+        old, new = _of(current), _of(target)
+        found = template_interface.changes(old, new)
+        truncated = bool(old.get("truncated") or new.get("truncated"))
+        refused = truncated or template_interface.breaks(found)
+        if refused and not force:
+            raise IncompatibleMove(found, truncated)
+        return found, refused
+
+    def _drop(self, name: str) -> None:
+        self.database.execute(self._sql["drop_moves"], (name,))
+        self.database.execute(self._sql["drop"], (name,))
+
+
+def _of(version: Version) -> template_interface.Interface:
+    return template_interface.loaded(version.template, version.text)
+
+
+def _chain_problems(label: Label, moves: list[tuple]) -> list[str]:
+    revisions = [m[0] for m in moves]
+    if revisions != list(range(1, label.revision + 1)):
+        return [f"label {label.name}: its moves are not 1..{label.revision} (found {revisions})"]
+    found = []
+    if moves[0][2] is not None:
+        found.append(f"label {label.name}: its first move has a previous version")
+    for before, after in zip(moves, moves[1:], strict=False):
+        if after[2] != before[1]:
+            found.append(
+                f"label {label.name}: move {after[0]} does not start where {before[0]} ended"
+            )
+    if moves[-1][1] != label.prompt_id:
+        found.append(f"label {label.name}: its last move does not end where it points")
+    return found
