@@ -8,6 +8,7 @@ imported here. Without a gunicorn those tests skip; with CI set they fail instea
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -72,7 +73,7 @@ def free_port() -> int:
 class Server:
     """`prompt-store` under gunicorn on 127.0.0.1, as its Procfile runs it."""
 
-    def __init__(self, gunicorn: Path, db: Path, log: Path) -> None:
+    def __init__(self, gunicorn: Path, db: Path, log: Path, **settings: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -85,6 +86,7 @@ class Server:
             STRUCKDOWN_SAVE_RATE_LIMIT="off",
             WEB_CONCURRENCY="1",
         )
+        env.update(settings)
         self.process = subprocess.Popen(
             [
                 str(gunicorn),
@@ -137,22 +139,35 @@ class Server:
 
 
 @pytest.fixture
-def server(tmp_path):
+def start_server(tmp_path):
+    """Start a real server (settings as STRUCKDOWN_* variables); stopped after the test."""
     gunicorn = Path(os.environ.get("PROMPT_STORE_SERVER_GUNICORN", ROOT / ".venv/bin/gunicorn"))
     if not gunicorn.exists():
         message = f"no server to test against: {gunicorn} (set PROMPT_STORE_SERVER_GUNICORN)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    running = Server(gunicorn, tmp_path / "prompts.db", tmp_path / "gunicorn.log")
-    yield running
-    running.kill(signal.SIGTERM)
+    started = []
+
+    def start(**settings: str) -> Server:
+        n = len(started)
+        started.append(
+            Server(gunicorn, tmp_path / f"prompts{n}.db", tmp_path / f"gunicorn{n}.log", **settings)
+        )
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.kill(signal.SIGTERM)
+
+
+@pytest.fixture
+def server(start_server) -> Server:
+    return start_server()
 
 
 def http(method: str, url: str, body: dict | None = None, headers: dict | None = None):
     """(status, body bytes) of one request, errors included."""
-    import json
-
     data = json.dumps(body).encode() if body is not None else None
     sent = {"Content-Type": "application/json", **(headers or {})} if data else (headers or {})
     req = urllib.request.Request(url, data=data, method=method, headers=sent)
