@@ -88,7 +88,7 @@ class Entry:
 class Cache:
     """Entries by key, shared by every thread; on disk under `directory` when one is given."""
 
-    def __init__(self, directory: str | os.PathLike | None = None) -> None:
+    def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
         self._memory: dict[Key, Entry] = {}
         self._lock = threading.Lock()
         self.directory = Path(directory) if directory is not None else None

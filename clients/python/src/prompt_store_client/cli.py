@@ -52,11 +52,14 @@ def _pull(args: argparse.Namespace) -> int:
     store = PromptStore(url, timeout=args.timeout)
     prompts = []
     for name in dict.fromkeys(args.names):
-        p = store.get(name)
-        prompts.append(Locked(name, p.id, sha256(p.text), p.text, list(p.variables), list(p.slots)))
+        got = store.get(name)
+        text = got.text
+        prompts.append(
+            Locked(name, got.id, sha256(text), text, list(got.variables), list(got.slots))
+        )
     Bundle(prompts, url=url).save(args.output)
-    for p in prompts:
-        print(f"{p.name}\t{p.id}")
+    for locked in prompts:
+        print(f"{locked.name}\t{locked.id}")
     return 0
 
 

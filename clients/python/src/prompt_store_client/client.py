@@ -206,9 +206,8 @@ class PromptStore:
     def create_label(self, name: str, prompt_id: str) -> str:
         """Point a new label at a version; returns the label token (shown only this once)."""
         body = {"name": name, "id": prompt_id}
-        return self._write("POST", "/api/labels", body, f"creating label {name!r}").json()[
-            "label_token"
-        ]
+        answer = self._write("POST", "/api/labels", body, f"creating label {name!r}")
+        return str(answer.json()["label_token"])
 
     def move_label(
         self,

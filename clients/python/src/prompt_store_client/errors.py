@@ -92,7 +92,7 @@ def error_for(status: int, body: Mapping[str, Any], retry_after: float | None) -
     description = body.get("description")
     if not isinstance(description, str):
         description = f"the server answered {status}"
-    kwargs: dict = {"status": status, "title": title, "body": body}
+    kwargs: dict[str, Any] = {"status": status, "title": title, "body": body}
     if status == 409:
         if "template_changes" in body:
             return Incompatible(description, **kwargs)

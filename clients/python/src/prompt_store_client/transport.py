@@ -90,7 +90,7 @@ class Transport:
             raise Unreachable(_cause(error)) from error
 
 
-def _lower(headers: Any) -> dict:
+def _lower(headers: Any) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items()} if headers else {}
 
 
