@@ -242,3 +242,22 @@ def test_a_warm_get_costs_no_request_and_under_5_percent_of_a_round_trip(server,
     warm = best(lambda: app.get("summariser"), 5000)
     assert server.count("GET", ROUTE, 200) == before  # (the round trips above counted 250)
     assert warm < 0.05 * round_trip
+
+
+def test_threads_asking_for_a_cold_label_at_once_send_one_request(server, tmp_path):
+    published(server)
+    app = PromptStore(server.url, cache_dir=tmp_path)
+    start = threading.Barrier(8)
+    texts = []
+
+    def read():
+        start.wait()
+        texts.append(app.get("summariser").text)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert texts == [saved_text()] * 8
+    assert server.count("GET", ROUTE, 200) == 1
