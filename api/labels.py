@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import falcon
 
 from . import template_interface
-from .bodies import Template, TemplateChanges
+from .bodies import TemplateChanges
 from .label_bodies import (
     CreateLabel,
     LabelCreated,
@@ -38,6 +38,7 @@ from .links import Links
 from .metrics import FORCED_MOVES
 from .payloads import decode
 from .ratelimit import SaveLimiter
+from .resources import stored_template
 from .store import (
     InvalidLabelName,
     LabelExists,
@@ -51,10 +52,6 @@ from .store.rows import Label, Move, Version
 BODY_BYTES = 1024  # a label's body holds a name, an id and a short note
 MOVES_DEFAULT, MOVES_MAX = 100, 1000
 _REFUSED = (InvalidLabelName, LabelExists, LabelTargetInvalid)
-
-
-def _template(version: Version) -> Template:
-    return Template(**template_interface.loaded(version.template, version.text))
 
 
 def _changes(found: dict | None) -> TemplateChanges | None:
@@ -143,7 +140,7 @@ class LabelResource:
             label.name,
             label.prompt_id,
             version.text,
-            _template(version),
+            stored_template(version),
             label.created_at,
             label.moved_at,
             self.links.label(label.name),

@@ -29,12 +29,7 @@ IF_MATCH = {
     "description": "The label's ETag: the change is refused (412) if the label moved since",
     "schema": {"type": "string"},
 }
-IF_NONE_MATCH = {
-    "name": "If-None-Match",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string"},
-}
+IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False, "schema": {}}
 OBJECT = {"application/json": {"schema": {"type": "object"}}}
 
 

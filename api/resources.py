@@ -71,7 +71,7 @@ class PromptVersion:
                 version.parent_id,
                 version.created_at,
                 version.sha256,
-                _template(version),
+                stored_template(version),
             )
 
     on_head = on_get
@@ -87,7 +87,8 @@ class PromptVersion:
         resp.status = falcon.HTTP_204
 
 
-def _template(version: Version) -> Template | msgspec.Raw:
+def stored_template(version: Version) -> Template | msgspec.Raw:
+    """A version's `template` for an answer body."""
     # The stored JSON is the body's `template` exactly: encoded as it is, never decoded.
     if version.template is None:  # written by an older release: read the text
         return Template(**template_interface.extract(version.text))

@@ -33,6 +33,18 @@ request = function()
 end
 """
 
+# Label reads: the names file (one per line) is the first argument.
+RANDOM_LABEL = r"""
+local names = {}
+init = function(args)
+  for line in io.lines(args[1]) do names[#names + 1] = line end
+  math.randomseed(os.time() + tonumber(tostring(names):match("0x(%x+)") or "0", 16))
+end
+request = function()
+  return wrk.format("GET", "/api/labels/" .. names[math.random(#names)])
+end
+"""
+
 SAVE = r"""
 local n, nonce = 0, ""
 init = function(args)
@@ -55,7 +67,9 @@ request = function() return wrk.format("GET", PATH) end
 
 def script(kind: str, **values: str) -> str:
     """Return the Lua source for a scenario, with its constants filled in."""
-    body = {"random_id": RANDOM_ID, "save": SAVE, "fixed": FIXED}[kind]
+    body = {"random_id": RANDOM_ID, "random_label": RANDOM_LABEL, "save": SAVE, "fixed": FIXED}[
+        kind
+    ]
     for name, value in values.items():
         body = body.replace(name, json.dumps(value))
     return body + REPORT

@@ -51,3 +51,14 @@ def seed(db_path: Path, count: int, chain_depth: int = 100, batch: int = 10_000)
         chain.append(store.prompts.save(f"chain {depth}\n{FILLER}", chain[-1])[0].id)
     store.close()
     return {"ids": ids, "chain_tip": chain[-1]}
+
+
+def seed_labels(db_path: Path, ids: list[str], count: int = 1000) -> list[str]:
+    """Label `count` of the seeded versions (`app-N/production`); return the names."""
+    store = Store(Config(db_path=db_path, save_rate_limit=None))
+    names = []
+    for n, prompt_id in enumerate(ids[:count]):
+        names.append(f"app-{n}/production")
+        store.labels.create(names[-1], prompt_id, f"bench-token-{n}")
+    store.close()
+    return names

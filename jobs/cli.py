@@ -13,7 +13,7 @@ import peewee
 from api.config import Config, ConfigError
 from api.store import SCHEMA_VERSION, SchemaTooNew, Store, StoreError
 
-from . import backups, flatfiles, purge, replica, reports, transfer
+from . import backups, flatfiles, labels, purge, replica, reports, transfer
 from .common import pass_store
 
 
@@ -123,6 +123,7 @@ for command in (
     backups.backup,
     backups.restore,
     purge.purge,
+    labels.labels,
     transfer.export,
     transfer.import_,
     flatfiles.cleanup_flat_files,

@@ -79,4 +79,8 @@ def _describe(store: Store, prompt_id: str) -> str:
         f"{len(children)} direct descendant(s)"
     ]
     lines += [f"    descendant {child.id}" for child in children if not child.removed]
+    lines += [
+        f"    label {name} points at it: it will answer 410 until its owner moves it"
+        for name in store.labels.pointing_at(version.id)
+    ]
     return "\n".join(lines)

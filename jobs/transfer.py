@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -14,13 +15,22 @@ from typing import IO
 
 import click
 
-from api.store import Store, StoreError, validate_legacy_id, validate_prompt_id
+from api.store import (
+    Store,
+    StoreError,
+    validate_label_name,
+    validate_legacy_id,
+    validate_prompt_id,
+)
 from api.store.backup_files import fsync
 from api.store.values import encode_text
 
 from .common import pass_store, progress
 
 FIELDS = {"id", "parent_id", "text", "created_at", "removed_at", "legacy_ids"}
+LABEL_FIELDS = {"label", "id", "created_at", "moved_at", "token_hash", "moves"}
+MOVE_FIELDS = {"id", "previous_id", "moved_at", "forced", "note"}
+TOKEN_HASH = re.compile(r"[0-9a-f]{64}")
 SHOWN = 20  # bad lines listed before giving up
 
 
@@ -37,7 +47,9 @@ def export(store: Store, output: Path | None) -> None:
     """Write every prompt as JSON Lines: id, parent_id, created_at, text; parents first.
 
     Removed prompts are exported as tombstones (text "", removed_at set), with
-    any old flat-file ids in legacy_ids. `import` reads the file back.
+    any old flat-file ids in legacy_ids. Labels follow the prompts, one line each
+    with its moves and its token's hash (so its owner's token keeps working where
+    the file is imported). `import` reads the file back.
 
     Example: prompt-store export -o prompts.jsonl
     """
@@ -68,6 +80,8 @@ def _write(store: Store, out: IO[str], total: int) -> int:
             out.write(json.dumps(record._asdict(), ensure_ascii=False) + "\n")
             written += 1
             bar.update(1)
+    for record in store.labels.records.export():
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
     out.flush()
     return written
 
@@ -87,10 +101,13 @@ def import_(store: Store, file: str) -> None:
     with _seekable(file) as source:
         total = _validate(store, source)
         source.seek(0)
-        written = present = 0
+        written = present = labelled = 0
         with progress(total, "Importing") as bar:
             for number, record in _records(store, source):
                 try:
+                    if "label" in record:
+                        labelled += store.labels.records.store(record)
+                        continue
                     created = _store(store, record)
                 except StoreError as error:
                     raise click.ClickException(
@@ -99,7 +116,8 @@ def import_(store: Store, file: str) -> None:
                     ) from None
                 written, present = written + created, present + (not created)
                 bar.update(1)
-    click.echo(f"Imported {written} prompts ({present} already present).")
+    labels = f" and {labelled} label(s)" if labelled else ""
+    click.echo(f"Imported {written} prompts{labels} ({present} already present).")
 
 
 def _seekable(file: str):
@@ -127,6 +145,9 @@ def _validate(store: Store, source: IO[bytes]) -> int:
             continue
         try:
             record = _parse(line, store.config.max_bytes)
+            if "label" in record:
+                _check_label(store, record, seen)
+                continue
             parent = record["parent_id"]
             if record["id"] in seen:
                 raise ValueError(f"the id {record['id']} is also on line {seen[record['id']]}")
@@ -150,6 +171,8 @@ def _parse(line: bytes, max_bytes: int) -> dict:
         raise ValueError(f"not JSON ({error})") from None
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
+    if "label" in record:
+        return _parse_label(record)
     if unknown := set(record) - FIELDS:
         raise ValueError(f"unknown fields {sorted(unknown)}: only prompt text is stored")
     if "id" not in record or "text" not in record:
@@ -172,6 +195,59 @@ def _parse(line: bytes, max_bytes: int) -> dict:
     elif parsed["text"] != "":
         raise ValueError("a removed prompt (removed_at set) must have the text ''")
     return parsed
+
+
+def _parse_label(record: dict) -> dict:
+    """Return one validated label record (export's shape), or raise ValueError."""
+    if unknown := set(record) - LABEL_FIELDS:
+        raise ValueError(f"unknown label fields {sorted(unknown)}")
+    if set(record) != LABEL_FIELDS:
+        raise ValueError(f"a label needs {sorted(LABEL_FIELDS)}")
+    moves = record["moves"]
+    if not isinstance(moves, list) or not moves or not all(isinstance(m, dict) for m in moves):
+        raise ValueError("a label's moves must be a list of objects, its creation first")
+    if not isinstance(record["token_hash"], str) or not TOKEN_HASH.fullmatch(record["token_hash"]):
+        raise ValueError("token_hash must be the sha256 of a label token, in hex")
+    parsed_moves = []
+    for move in moves:
+        if set(move) != MOVE_FIELDS:
+            raise ValueError(f"each move needs exactly {sorted(MOVE_FIELDS)}")
+        note = move["note"]
+        if note is not None and (not isinstance(note, str) or len(note) > 200):
+            raise ValueError("a move's note is at most 200 characters")
+        parsed_moves.append(
+            {
+                "id": validate_prompt_id(move["id"]),
+                "previous_id": None
+                if move["previous_id"] is None
+                else validate_prompt_id(move["previous_id"]),
+                "moved_at": _timestamp(move["moved_at"], "moved_at"),
+                "forced": bool(move["forced"]),
+                "note": note,
+            }
+        )
+    if parsed_moves[0]["previous_id"] is not None or parsed_moves[-1]["id"] != record["id"]:
+        raise ValueError("a label's moves must start at its creation and end where it points")
+    return {
+        "label": validate_label_name(record["label"]),
+        "id": validate_prompt_id(record["id"]),
+        "created_at": _timestamp(record["created_at"], "created_at"),
+        "moved_at": _timestamp(record["moved_at"], "moved_at"),
+        "token_hash": record["token_hash"],
+        "moves": parsed_moves,
+    }
+
+
+def _check_label(store: Store, record: dict, seen: dict[str, int]) -> None:
+    """A label's versions are on an earlier line or stored already."""
+    for move in record["moves"]:
+        for prompt_id in (move["id"], move["previous_id"]):
+            if (
+                prompt_id is not None
+                and prompt_id not in seen
+                and not store.prompts.exists(prompt_id)
+            ):
+                raise ValueError(f"label {record['label']}: {prompt_id} is not a stored prompt")
 
 
 def _timestamp(value, name: str) -> str:

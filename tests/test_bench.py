@@ -52,3 +52,13 @@ def test_durability_commit_cost_is_measured_for_both_settings(tmp_path):
     for mode in durability.MODES:
         store = Store(Config(db_path=tmp_path / f"commits-{mode}.db"))
         assert store.maintenance.sizes()["count"] == 15  # 3 rounds of 5 saves, all kept
+
+
+def test_the_label_read_scenario_reads_seeded_labels(tmp_path):
+    from bench.seed import seed_labels
+
+    seeded = seed(tmp_path / "p.db", 20, chain_depth=1)
+    names = seed_labels(tmp_path / "p.db", seeded["ids"], count=5)
+    store = Store(Config(db_path=tmp_path / "p.db"))
+    assert [store.labels.read(name)[1].id for name in names] == seeded["ids"][:5]
+    assert "names[math.random(#names)]" in load.script("random_label")

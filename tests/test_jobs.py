@@ -153,7 +153,7 @@ def test_check_passes_a_sound_database(store, cli):
     assert result.exit_code == 0
     assert result.output.split() == [
         "integrity", "ok", "foreign_keys", "ok", "lineage", "ok", "sha256", "ok",
-        "template", "ok",
+        "template", "ok", "labels", "ok",
     ]  # fmt: skip
     assert json.loads(cli("check", "--json").output) == {
         "ok": True,
@@ -163,6 +163,7 @@ def test_check_passes_a_sound_database(store, cli):
             "lineage": [],
             "sha256": [],
             "template": [],
+            "labels": [],
         },
     }
 

@@ -8,7 +8,7 @@ checks the two versions' stored interfaces first (`move`: the compatibility gate
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from .. import template_interface
 from .connection import Database
@@ -21,6 +21,7 @@ from .errors import (
     LabelTargetRemoved,
     WrongLabelToken,
 )
+from .label_records import LabelRecords
 from .reads import VersionReads
 from .rows import Label, Move, Version
 from .values import now, token_hash, tokens_match, validate_label_name, validate_prompt_id
@@ -35,9 +36,6 @@ READ = (
 )
 CREATE = (
     f"INSERT INTO labels ({COLUMNS}, token_hash) VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT DO NOTHING"
-)
-IMPORT = (
-    f"INSERT INTO labels ({COLUMNS}, token_hash) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 # Guarded by the revision read: of two moves from one state, only the first lands.
 MOVE = (
@@ -54,13 +52,8 @@ MOVES = (
     "JOIN prompts AS p ON p.id = m.prompt_id LEFT JOIN prompts AS q ON q.id = m.previous_id "
     "WHERE m.label = ? AND m.revision < ? ORDER BY m.revision DESC LIMIT ?"
 )
-ALL_MOVES = (
-    "SELECT revision, prompt_id, previous_id, moved_at, forced, note "
-    "FROM label_moves WHERE label = ? ORDER BY revision"
-)
 POINTING = "SELECT name FROM labels WHERE prompt_id = ? ORDER BY name"
 LISTING = f"SELECT {COLUMNS} FROM labels WHERE name > ? ORDER BY name LIMIT ?"
-EVERY = f"SELECT {COLUMNS}, token_hash FROM labels ORDER BY name"
 DROP_MOVES = "DELETE FROM label_moves WHERE label = ?"
 DROP = "DELETE FROM labels WHERE name = ?"
 RESET = "UPDATE labels SET token_hash = ? WHERE name = ?"
@@ -75,20 +68,18 @@ class Labels:
 
     def __init__(self, database: Database, versions: VersionReads):
         self.database, self.versions = database, versions
+        self.records = LabelRecords(database, versions)  # for export, import and check
         self._sql = {
             name: database.dialect.prepare(statement)
             for name, statement in {
                 "get": GET,
                 "read": READ,
                 "create": CREATE,
-                "import": IMPORT,
                 "move": MOVE,
                 "record": RECORD,
                 "moves": MOVES,
-                "all_moves": ALL_MOVES,
                 "pointing": POINTING,
                 "listing": LISTING,
-                "every": EVERY,
                 "drop_moves": DROP_MOVES,
                 "drop": DROP,
                 "reset": RESET,
@@ -210,70 +201,6 @@ class Labels:
             self._get(name)
             self.database.execute(self._sql["reset"], (token_hash(token), name))
 
-    def export(self) -> Iterator[dict]:
-        """Yield every label with its token hash and its whole history, by name."""
-        for *row, stored_hash in self.database.execute(self._sql["every"]).fetchall():
-            label = Label._make(row)
-            moves = self.database.execute(self._sql["all_moves"], (label.name,)).fetchall()
-            yield {
-                "label": label.name,
-                "id": label.prompt_id,
-                "created_at": label.created_at,
-                "moved_at": label.moved_at,
-                "token_hash": stored_hash,
-                "moves": [
-                    {
-                        "id": m[1],
-                        "previous_id": m[2],
-                        "moved_at": m[3],
-                        "forced": bool(m[4]),
-                        "note": m[5],
-                    }
-                    for m in moves
-                ],
-            }
-
-    def store(self, record: dict) -> bool:
-        """Store an exported label as given (imports); return False if it is here already.
-
-        `record` is one of export()'s, checked by the caller; its versions must be stored.
-        """
-        name = validate_label_name(record["label"])
-        moves = record["moves"]
-        with self.database.write_or_join():
-            if self.database.one(self._sql["get"], (name,)) is not None:
-                return False
-            for move in moves:
-                for prompt_id in (move["id"], move["previous_id"]):
-                    if prompt_id is not None and not self.versions.exists(prompt_id):
-                        raise LabelTargetInvalid(prompt_id, removed=False)
-            params = (name, record["id"], record["created_at"], record["moved_at"])
-            self.database.execute(self._sql["import"], (*params, len(moves), record["token_hash"]))
-            for revision, move in enumerate(moves, 1):
-                self.database.execute(
-                    self._sql["record"],
-                    (
-                        name,
-                        revision,
-                        move["id"],
-                        move["previous_id"],
-                        move["moved_at"],
-                        int(move["forced"]),
-                        move["note"],
-                    ),
-                )
-        return True
-
-    def problems(self) -> list[str]:
-        """Return what is wrong with the labels: a move chain with a gap, or one that does
-        not end where its label points ([] when sound; missing rows: the foreign keys)."""
-        found = []
-        for *row, _ in self.database.execute(self._sql["every"]).fetchall():
-            label = Label._make(row)
-            moves = self.database.execute(self._sql["all_moves"], (label.name,)).fetchall()
-            found += _chain_problems(label, moves)
-        return found
-
     # -- helpers --------------------------------------------------------------------------
 
     def _get(self, name: str) -> tuple[Label, str]:
@@ -316,20 +243,3 @@ class Labels:
 
 def _of(version: Version) -> template_interface.Interface:
     return template_interface.loaded(version.template, version.text)
-
-
-def _chain_problems(label: Label, moves: list[tuple]) -> list[str]:
-    revisions = [m[0] for m in moves]
-    if revisions != list(range(1, label.revision + 1)):
-        return [f"label {label.name}: its moves are not 1..{label.revision} (found {revisions})"]
-    found = []
-    if moves[0][2] is not None:
-        found.append(f"label {label.name}: its first move has a previous version")
-    for before, after in zip(moves, moves[1:], strict=False):
-        if after[2] != before[1]:
-            found.append(
-                f"label {label.name}: move {after[0]} does not start where {before[0]} ended"
-            )
-    if moves[-1][1] != label.prompt_id:
-        found.append(f"label {label.name}: its last move does not end where it points")
-    return found

@@ -110,7 +110,7 @@ class Maintenance:
             ],
             "sha256": [],
             "template": [],
-            "labels": self.labels.problems(),
+            "labels": self.labels.records.problems(),
         }
         # Hash the stored bytes: the check must not depend on the text decoding cleanly.
         for prompt_id, data, digest, removed_at, template in db.execute_sql(self._hashed):

@@ -58,6 +58,7 @@ def test_no_log_line_holds_an_id_a_text_a_token_or_the_admin_token(tmp_path, tal
             client.request("GET", "/api/stats", headers={"Authorization": f"Bearer {ADMIN}x"})[0]
             == 401
         )
+        secrets |= _labels(client, root["id"], child["id"])
         delete = {"X-Delete-Token": child["delete_token"]}
         assert client.request("DELETE", f"/api/prompts/{child['id']}", headers=delete)[0] == 204
         for _ in range(30):  # until the rate limit answers 429
@@ -75,6 +76,31 @@ def test_no_log_line_holds_an_id_a_text_a_token_or_the_admin_token(tmp_path, tal
         assert not leaked, line
     routes = Counter(json.loads(line).get("route") for line in lines)
     assert routes["/api/prompts/{prompt_id}/diff"] == 2
+
+
+def _labels(client, root_id: str, child_id: str) -> set[str]:
+    """Label traffic of every kind, its token sent where a request can carry it."""
+
+    def send(method, path, body=None, token=None, **headers):
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = None if body is None else json.dumps(body).encode()
+        return client.request(method, path, data, {**JSON, **headers})
+
+    status, _, raw = send("POST", "/api/labels", {"name": "bot/prod", "id": root_id})
+    assert status == 201
+    token = json.loads(raw)["label_token"]
+    other = json.loads(send("POST", "/api/labels", {"name": "other", "id": root_id})[2])
+    assert send("GET", "/api/labels/bot/prod", **{"X-Request-ID": token})[0] == 200
+    assert send("GET", "/api/labels/bot/prod/raw")[0] == 200
+    assert send("GET", "/api/labels/bot/prod/moves")[0] == 200
+    assert send("GET", f"/api/labels/{token}")[0] in (400, 404)
+    assert send("GET", f"/api/prompts/{root_id}/labels")[0] == 200
+    assert send("PUT", "/api/labels/bot/prod", {"id": child_id}, other["label_token"])[0] == 403
+    moved = {"id": child_id, "note": token, "force": True}
+    assert send("PUT", "/api/labels/bot/prod", moved, token)[0] == 200
+    assert send("DELETE", "/api/labels/other", token=other["label_token"])[0] == 204
+    return {token, other["label_token"]}
 
 
 def _metric(text: str, name: str, **labels) -> float:
