@@ -169,3 +169,16 @@ def test_a_404_during_an_outage_of_another_label_is_still_a_404(fake, client, cl
 
     with pytest.raises(PromptNotFound):
         client(bundle=bundle_of(bot="Bundled")).get("other")
+
+
+def test_a_version_id_is_not_written_whole_into_a_warning_or_an_error(fake, client, caplog):
+    prompt_id = fake.add("Text")
+    store = client(bundle=Bundle([Locked("a", prompt_id, sha256("Text"), "Text", [], [])]))
+    fake.failure = 500
+    caplog.set_level(logging.INFO, "prompt_store_client")
+    assert store.version(prompt_id).stale
+    other = "0123456789abcdef-not-in-the-bundle"
+    with pytest.raises(PromptStoreUnavailable) as caught:
+        store.version(other)
+    assert caught.value.name == other and other not in str(caught.value)
+    assert prompt_id[:8] in caplog.text and prompt_id not in caplog.text

@@ -116,7 +116,9 @@ class PromptStore:
         """Serve the last good copy or the bundle's, warning once; else raise Unavailable."""
         served = self._fallback(key, entry, now)
         if served is None:
-            raise PromptStoreUnavailable(key[1], cause, status=answer.status if answer else None)
+            raise PromptStoreUnavailable(
+                key[1], cause, status=answer.status if answer else None, shown=_shown(key)
+            )
         wait = (answer.retry_after() if answer is not None else None) or self.retry_interval
         with self._lock:
             first = key not in self._outages
@@ -126,7 +128,7 @@ class PromptStore:
                 "prompt-store unavailable (%s): serving %s %r from %s, stale",
                 cause,
                 key[0],
-                key[1],
+                _shown(key),
                 served[1],
             )
         return served[0]
@@ -153,7 +155,7 @@ class PromptStore:
         with self._lock:
             gone = self._outages.pop(key, None)
         if gone is not None:
-            log.info("prompt-store reachable again: %s %r is current", key[0], key[1])
+            log.info("prompt-store reachable again: %s %r is current", key[0], _shown(key))
 
     # Turning answers into Prompts
 
@@ -280,6 +282,11 @@ def _whole(body: Any) -> bool:
         and isinstance(body.get("text"), str)
         and isinstance(body.get("template", {}), dict)
     )
+
+
+def _shown(key: Key) -> str:
+    """A label's name; only the start of a version's id (an id is a capability: not for logs)."""
+    return key[1] if key[0] == "label" else f"{key[1][:8]}..."
 
 
 def _title(answer: Answer) -> str:

@@ -27,8 +27,11 @@ class PromptStoreError(Exception):
 class PromptStoreUnavailable(PromptStoreError):
     """The store could not answer (connection error, timeout, 5xx, 429) and nothing cached fits."""
 
-    def __init__(self, name: str, cause: str, *, status: int | None = None) -> None:
-        super().__init__(f"{name!r}: the prompt store is unavailable ({cause})", status=status)
+    def __init__(
+        self, name: str, cause: str, *, status: int | None = None, shown: str | None = None
+    ) -> None:
+        what = shown if shown is not None else name
+        super().__init__(f"{what!r}: the prompt store is unavailable ({cause})", status=status)
         self.name = name
         self.cause = cause
 
