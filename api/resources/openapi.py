@@ -1,7 +1,8 @@
 """The OpenAPI 3.1 document served at /api/openapi.json.
 
 Component schemas come from the bodies the API decodes and encodes (api/http/bodies.py);
-only the table of operations is written here.
+only the table of operations is written here, and what every operation shares is added
+to it by `openapi_conventions.py`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import msgspec
 
 from api.http import bodies, label_bodies
+from api.resources import openapi_conventions as conventions
 
 REF = "#/components/schemas/{name}"
 ID = {"name": "prompt_id", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -29,7 +31,6 @@ IF_MATCH = {
     "description": "The label's ETag: the change is refused (412) if the label moved since",
     "schema": {"type": "string"},
 }
-IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "required": False, "schema": {}}
 OBJECT = {"application/json": {"schema": {"type": "object"}}}
 
 
@@ -118,8 +119,8 @@ PATHS = {
     "/api/prompts/{prompt_id}": {
         "get": op(
             "Load a version",
-            {"200": ("The version", "Prompt"), "304": ("Unchanged", None), **GONE},
-            params=(ID, IF_NONE_MATCH),
+            {"200": ("The version", "Prompt"), **GONE},
+            params=(ID,),
             description="A version never changes: Cache-Control: private, max-age=3600, "
             "immutable. The Link header (rel=labels) names the labels that point at it now.",
         ),
@@ -192,10 +193,9 @@ PATHS = {
             "A label with the version it points at",
             {
                 "200": ("The label and its version", "LabelState"),
-                "304": ("Unchanged", None),
                 **LABEL_GONE,
             },
-            params=(NAME, IF_NONE_MATCH),
+            params=(NAME,),
             description=LABEL_CACHING,
         ),
         "put": op(
@@ -223,8 +223,8 @@ PATHS = {
     "/api/labels/{name}/raw": {
         "get": op(
             "The exact text of the label's version",
-            {"200": ("Its bytes", TEXT), "304": ("Unchanged", None), **LABEL_GONE},
-            params=(NAME, IF_NONE_MATCH),
+            {"200": ("Its bytes", TEXT), **LABEL_GONE},
+            params=(NAME,),
             description=LABEL_CACHING,
         ),
     },
@@ -269,7 +269,8 @@ def document() -> dict:
             "stored, never the inputs or outputs of running a prompt. An id is a capability: "
             "public routes never enumerate prompts.",
         },
-        "paths": PATHS,
+        "tags": conventions.TAGS,
+        "paths": conventions.apply(PATHS),
         "components": {
             "securitySchemes": {
                 "adminToken": {"type": "http", "scheme": "bearer"},
