@@ -188,3 +188,32 @@ def _labels(client, check, post, get, root, child):
     put("BAD", {"id": root["id"]}, 400, **owner)
     put("docs", {"id": child["id"], "note": "x" * 201}, 400, **owner)
     client.head("/api/labels/docs", status=200)
+
+
+def test_every_operation_declares_its_headers_and_its_unknown_query_400(
+    client, document, admin_headers, save
+):
+    """What the conventions add is true of the real answers, route by route."""
+    check, _ = _checker(document)
+    saved = save("{{ a }} [[b]]")
+    client.post_json("/api/labels", {"name": "conv", "id": saved["id"]}, status=201)
+    concrete = {"prompt_id": saved["id"], "name": "conv"}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            assert operation["operationId"] and operation["tags"], (path, method)
+            for status, answer in operation["responses"].items():
+                assert "X-Request-ID" in answer["headers"], (path, method, status)
+            if method != "get":
+                continue
+            url = path.format(**concrete) + "?no_such_parameter=1"
+            resp = client.get(url, headers=admin_headers, status=400)
+            check(path, "get", resp)
+            assert "no_such_parameter" in resp.json["description"]
+            assert resp.headers["X-Request-ID"]
+    for path in ("/api/prompts/{prompt_id}", "/api/prompts/{prompt_id}/raw", "/api/labels/{name}"):
+        resp = client.get(path.format(**concrete))
+        declared = document["paths"][path]["get"]["responses"]["200"]["headers"]
+        assert {"ETag", "Cache-Control"} <= set(declared) and resp.headers["ETag"]
+        again = client.get(path.format(**concrete), headers={"If-None-Match": resp.headers["ETag"]})
+        assert again.status_int == 304
+        check(path, "get", again)
