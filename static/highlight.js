@@ -1,11 +1,18 @@
-// The coloured layer under the textarea: the same text, one block per line, with runs of
-// colour, kept aligned with the textarea (same box, font and wrapping; same scroll).
-// Only the lines whose text or colours changed are rebuilt, so a keystroke in a 200 KiB
-// prompt touches one line of the page.
+// The coloured layer under the textarea: the same text, with runs of colour, kept aligned
+// with the textarea (same box, font and wrapping; same scroll). The text sits in chunks
+// of whole lines (chunks.js); only the chunks on screen, and a little around, carry
+// colours; the rest is plain text. A keystroke rebuilds the chunk it falls in and
+// recolours what is on screen, so the page stays a few hundred elements and a key costs
+// about the same in a prompt of 200 KiB as in one of 2 KiB.
+import { CHUNK, lineOf, pieces, recut } from "./chunks.js";
 import { highlight } from "./marks.js";
 
-// Runs -> the nodes of one line, [from, to) of `text`: text nodes, and spans with the
-// runs' classes (r: the first run that may reach the line).
+// At most this many pieces are coloured at once (a textarea resized very tall shows
+// the rest plain).
+const COLOURED = 16;
+
+// Runs -> the nodes of [from, to) of `text`: text nodes, and spans with the runs'
+// classes (r: the first run that may reach it).
 function lineNodes(text, from, to, runs, r) {
   const nodes = [];
   let at = from;
@@ -23,11 +30,24 @@ function lineNodes(text, from, to, runs, r) {
   return nodes;
 }
 
-function lineNode(text, from, to, runs, r) {
-  const line = document.createElement("div");
-  line.append(...lineNodes(text, from, to, runs, r));
-  if (from === to) line.append(document.createElement("br")); // an empty line keeps its height
-  return line;
+// The first run that ends after `position` (runs are in order and do not overlap).
+function firstRun(runs, position) {
+  let low = 0, high = runs.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (runs[middle][1] <= position) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+// What colours [from, to) wears, as a string: "" when none.
+function runsKey(runs, from, to) {
+  let key = "";
+  for (let r = firstRun(runs, from); r < runs.length && runs[r][0] < to; r++) {
+    key += `${Math.max(runs[r][0], from) - from},${Math.min(runs[r][1], to) - from},${runs[r][2]};`;
+  }
+  return key;
 }
 
 // Colours the text of `element` (one line) in place: the help panel's samples.
@@ -36,69 +56,99 @@ export function paint(element) {
   element.replaceChildren(...lineNodes(text, 0, text.length, highlight(text).runs, 0));
 }
 
-// Colours a text of several lines into `element`, one block per line.
+// Colours a short text of several lines into `element` (white-space: pre-wrap).
 export function paintLines(element, text) {
-  const { runs } = highlight(text);
-  element.replaceChildren();
-  let from = 0, r = 0;
-  for (const line of text.split("\n")) {
-    const to = from + line.length;
-    while (r < runs.length && runs[r][1] <= from) r++;
-    element.append(lineNode(text, from, to, runs, r));
-    from = to + 1;
-  }
+  element.textContent = text;
+  paint(element);
 }
 
 export class Highlighter {
   constructor(textarea, layer, onRead) {
     [this.textarea, this.layer, this.onRead] = [textarea, layer, onRead];
-    this.keys = []; // per line: its text and its runs, to find the lines that changed
-    this.frame = 0;
-    textarea.addEventListener("scroll", () => this.follow());
+    // Each chunk: {from, to, node, parts}; each part: {from, to, node, key}, the key
+    // saying which colours the part wears ("": none).
+    [this.text, this.chunks, this.runs] = ["", [], []];
+    [this.frame, this.edited] = [0, false];
+    textarea.addEventListener("scroll", () => {
+      this.follow();
+      this.schedule(false);
+    });
+    // Resized by its handle or by the window: other lines come on screen.
+    new ResizeObserver(() => this.schedule(false)).observe(textarea);
   }
 
   // Repaint before the next frame: several inputs in one frame are painted once.
-  schedule() {
-    if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+  schedule(edited = true) {
+    this.edited ||= edited;
+    if (!this.frame) this.frame = requestAnimationFrame(() => (this.edited ? this.render() : this.colour()));
   }
 
   render() {
-    cancelAnimationFrame(this.frame);
-    this.frame = 0;
+    this.edited = false;
     const text = this.textarea.value;
     const { found, runs, stop } = highlight(text);
-    this.patch(text, runs);
+    this.runs = runs;
+    this.patch(text);
     this.follow();
-    this.onRead(found, stop === Infinity ? -1 : text.slice(0, stop).split("\n").length);
+    this.colour();
+    this.onRead(found, stop === Infinity ? -1 : lineOf(text, stop));
   }
 
-  // Rebuilds the lines between the unchanged head and the unchanged tail.
-  patch(text, runs) {
-    const keys = [], bounds = [];
-    let from = 0, r = 0;
-    for (const line of text.split("\n")) {
-      const to = from + line.length;
-      while (r < runs.length && runs[r][1] <= from) r++;
-      let key = line;
-      for (let i = r; i < runs.length && runs[i][0] < to; i++) {
-        key += `\u0000${runs[i][0] - from},${runs[i][1] - from},${runs[i][2]}`;
+  // Rebuilds the chunks between the unchanged head and the unchanged tail, plain.
+  patch(text) {
+    if (text === this.text && this.chunks.length) return;
+    const old = this.chunks, { head, tail, middle } = recut(old, this.text, text);
+    const shift = text.length - this.text.length, kept = old.slice(old.length - tail);
+    for (const chunk of kept) for (const item of [chunk, ...chunk.parts]) [item.from, item.to] = [item.from + shift, item.to + shift];
+    for (const chunk of old.slice(head, old.length - tail)) chunk.node.remove();
+    const fresh = middle.map((chunk) => this.build(text, chunk));
+    const holder = document.createDocumentFragment();
+    holder.append(...fresh.map((chunk) => chunk.node));
+    this.layer.insertBefore(holder, kept.length ? kept[0].node : null);
+    [this.chunks, this.text] = [[...old.slice(0, head), ...fresh, ...kept], text];
+  }
+
+  // A chunk's block, plain: its text, or its pieces (spans) for a long line.
+  build(text, { from, to }) {
+    const node = document.createElement("div");
+    const parts = to - from > CHUNK ? pieces(text, { from, to }).map((part) => ({ ...part, node: document.createElement("span") }))
+      : [{ from, to, node }];
+    const chunk = { from, to, node, parts };
+    for (const part of parts) this.fill(chunk, part, "");
+    if (parts[0].node !== node) node.append(...parts.map((part) => part.node));
+    return chunk;
+  }
+
+  // Fills a part with its text, coloured when `key` is not "".
+  fill(chunk, part, key) {
+    const { text, runs } = this, { from, to } = part;
+    const nodes = key ? lineNodes(text, from, to, runs, firstRun(runs, from)) : [text.slice(from, to)];
+    // An empty last line keeps its height.
+    if (part.node === chunk.node && (from === to || text[to - 1] === "\n")) nodes.push(document.createElement("br"));
+    part.node.replaceChildren(...nodes);
+    part.key = key;
+  }
+
+  // Colours the parts on screen (and half a screen around), and takes the colours off the
+  // others: every box is read first, then written, so the layer is laid out once.
+  colour() {
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    const view = this.layer.getBoundingClientRect(), margin = view.height / 2;
+    const changed = [];
+    let shown = 0;
+    for (const chunk of this.chunks) {
+      if (!onScreen(chunk.node, view, margin)) {
+        for (const part of chunk.parts) if (part.key) changed.push([chunk, part, ""]);
+        continue;
       }
-      keys.push(key);
-      bounds.push([from, to, r]);
-      from = to + 1;
+      for (const part of chunk.parts) {
+        const near = (part.node === chunk.node || onScreen(part.node, view, margin)) && shown++ < COLOURED;
+        const key = near ? runsKey(this.runs, part.from, part.to) : "";
+        if (key !== part.key) changed.push([chunk, part, key]);
+      }
     }
-    const old = this.keys;
-    let head = 0, tail = 0;
-    while (head < keys.length && head < old.length && keys[head] === old[head]) head++;
-    while (tail < keys.length - head && tail < old.length - head &&
-      keys[keys.length - 1 - tail] === old[old.length - 1 - tail]) tail++;
-    const fresh = [];
-    for (let i = head; i < keys.length - tail; i++) fresh.push(lineNode(text, ...bounds[i].slice(0, 2), runs, bounds[i][2]));
-    const children = this.layer.children;
-    for (let i = old.length - tail - 1; i >= head; i--) children[i].remove();
-    const before = children[head] || null;
-    if (fresh.length) this.layer.insertBefore(fragment(fresh), before);
-    this.keys = keys;
+    for (const item of changed) this.fill(...item);
   }
 
   // The layer scrolls with the textarea (it never scrolls by itself: overflow hidden).
@@ -108,8 +158,7 @@ export class Highlighter {
   }
 }
 
-function fragment(nodes) {
-  const holder = document.createDocumentFragment();
-  for (const node of nodes) holder.append(node);
-  return holder;
+function onScreen(node, view, margin) {
+  const box = node.getBoundingClientRect();
+  return box.bottom > view.top - margin && box.top < view.bottom + margin;
 }

@@ -1,0 +1,69 @@
+// How the coloured layer cuts a text into blocks: chunks of whole lines of about CHUNK
+// characters, so that the page holds a few hundred elements whatever the text (a block
+// per line made 400,000 of them for 200 KiB of newlines) and an edit rebuilds one chunk.
+// A line longer than CHUNK is a chunk of its own, cut into pieces of about CHUNK
+// characters that sit inline, so that it still wraps as one line.
+
+export const CHUNK = 4096;
+
+// The end of the line at `at`: its "\n", or `end` if that comes first.
+function lineEnd(text, at, end) {
+  const next = text.indexOf("\n", at);
+  return next < 0 || next > end ? end : next;
+}
+
+// The chunks ({from, to}, to at a "\n" or the end) of text[from, end), `end` being a
+// "\n" or the end of the text: whole lines, as many as fit in CHUNK characters.
+export function cut(text, from, end) {
+  const chunks = [];
+  for (let start = from; ;) {
+    let to = lineEnd(text, start, end);
+    while (to < end) {
+      const next = lineEnd(text, to + 1, end);
+      if (next - start > CHUNK) break;
+      to = next;
+    }
+    chunks.push({ from: start, to });
+    if (to >= end) return chunks;
+    start = to + 1;
+  }
+}
+
+// The chunks of `text`, edited from `before` whose chunks were `chunks`: the `head` of
+// them wholly before the edit and the `tail` wholly after it stay (the tail's offsets
+// still those of `before`), and the `middle` between them is cut again.
+export function recut(chunks, before, text) {
+  if (chunks.length > (3 * text.length) / CHUNK + 8) chunks = []; // worn into crumbs: start over
+  const n = Math.min(before.length, text.length);
+  let same = 0, end = 0; // the common head and tail of the two texts
+  while (same < n && before.charCodeAt(same) === text.charCodeAt(same)) same++;
+  while (end < n - same && before.charCodeAt(before.length - 1 - end) === text.charCodeAt(text.length - 1 - end)) end++;
+  // A chunk stays if it and the "\n" after it (before it, for the tail) are unchanged.
+  let head = 0, tail = 0;
+  while (head < chunks.length && chunks[head].to < same) head++;
+  while (tail < chunks.length - head && chunks[chunks.length - 1 - tail].from > before.length - end) tail++;
+  const from = head ? chunks[head - 1].to + 1 : 0;
+  const to = tail ? chunks[chunks.length - tail].from - 1 + text.length - before.length : text.length;
+  return { head, tail, middle: cut(text, from, to) };
+}
+
+// The pieces ({from, to}) of a chunk: itself, or a long line cut every CHUNK characters
+// (never between the two halves of a surrogate pair).
+export function pieces(text, chunk) {
+  if (chunk.to - chunk.from <= CHUNK) return [{ from: chunk.from, to: chunk.to }];
+  const found = [];
+  for (let at = chunk.from; at < chunk.to;) {
+    let to = Math.min(at + CHUNK, chunk.to);
+    if (to < chunk.to && (text.charCodeAt(to) & 0xfc00) === 0xdc00) to++;
+    found.push({ from: at, to });
+    at = to;
+  }
+  return found;
+}
+
+// The 1-based number of the line that holds `position`.
+export function lineOf(text, position) {
+  let line = 1;
+  for (let at = text.indexOf("\n"); at >= 0 && at < position; at = text.indexOf("\n", at + 1)) line++;
+  return line;
+}
