@@ -47,13 +47,16 @@ export function recut(chunks, before, text) {
   return { head, tail, middle: cut(text, from, to) };
 }
 
-// The pieces ({from, to}) of a chunk: itself, or a long line cut every CHUNK characters
-// (never between the two halves of a surrogate pair).
+// The pieces ({from, to}) of a chunk: itself, or a long line cut about every CHUNK
+// characters, after a space where there is one (so that a name is not cut in two), and
+// never between the two halves of a surrogate pair.
 export function pieces(text, chunk) {
   if (chunk.to - chunk.from <= CHUNK) return [{ from: chunk.from, to: chunk.to }];
   const found = [];
   for (let at = chunk.from; at < chunk.to;) {
     let to = Math.min(at + CHUNK, chunk.to);
+    const space = text.lastIndexOf(" ", to - 1) + 1;
+    if (to < chunk.to && space > at + CHUNK / 2) to = space;
     if (to < chunk.to && (text.charCodeAt(to) & 0xfc00) === 0xdc00) to++;
     found.push({ from: at, to });
     at = to;

@@ -99,13 +99,14 @@ export class Highlighter {
     if (text === this.text && this.chunks.length) return;
     const old = this.chunks, { head, tail, middle } = recut(old, this.text, text);
     const shift = text.length - this.text.length, kept = old.slice(old.length - tail);
+    this.text = text; // what the new chunks are filled from
     for (const chunk of kept) for (const item of [chunk, ...chunk.parts]) [item.from, item.to] = [item.from + shift, item.to + shift];
     for (const chunk of old.slice(head, old.length - tail)) chunk.node.remove();
     const fresh = middle.map((chunk) => this.build(text, chunk));
     const holder = document.createDocumentFragment();
     holder.append(...fresh.map((chunk) => chunk.node));
     this.layer.insertBefore(holder, kept.length ? kept[0].node : null);
-    [this.chunks, this.text] = [[...old.slice(0, head), ...fresh, ...kept], text];
+    this.chunks = [...old.slice(0, head), ...fresh, ...kept];
   }
 
   // A chunk's block, plain: its text, or its pieces (spans) for a long line.
