@@ -4,7 +4,7 @@
 // A line longer than CHUNK is a chunk of its own, cut into pieces of about CHUNK
 // characters that sit inline, so that it still wraps as one line.
 
-export const CHUNK = 4096;
+export const CHUNK = 2048;
 
 // The end of the line at `at`: its "\n", or `end` if that comes first.
 function lineEnd(text, at, end) {
@@ -29,22 +29,44 @@ export function cut(text, from, end) {
   }
 }
 
+// What an edit left alone: the length of the common head of `before` and `text`, and
+// where the common tail starts in `before`.
+export function unchanged(before, text) {
+  const n = Math.min(before.length, text.length);
+  let same = 0, end = 0;
+  while (same < n && before.charCodeAt(same) === text.charCodeAt(same)) same++;
+  while (end < n - same && before.charCodeAt(before.length - 1 - end) === text.charCodeAt(text.length - 1 - end)) end++;
+  return { same, tail: before.length - end };
+}
+
+// How many of `items` ({from, to} in order, `gap` characters apart) an edit left alone
+// at the head and at the tail: each wholly in the unchanged head or tail, and so is the
+// gap after it (before it, for the tail).
+export function kept(items, { same, tail: from }, gap) {
+  let head = 0, tail = 0;
+  while (head < items.length && items[head].to + gap <= same) head++;
+  while (tail < items.length - head && items[items.length - 1 - tail].from - gap >= from) tail++;
+  return { head, tail };
+}
+
 // The chunks of `text`, edited from `before` whose chunks were `chunks`: the `head` of
 // them wholly before the edit and the `tail` wholly after it stay (the tail's offsets
 // still those of `before`), and the `middle` between them is cut again.
-export function recut(chunks, before, text) {
+export function recut(chunks, before, text, edit = unchanged(before, text)) {
   if (chunks.length > (3 * text.length) / CHUNK + 8) chunks = []; // worn into crumbs: start over
-  const n = Math.min(before.length, text.length);
-  let same = 0, end = 0; // the common head and tail of the two texts
-  while (same < n && before.charCodeAt(same) === text.charCodeAt(same)) same++;
-  while (end < n - same && before.charCodeAt(before.length - 1 - end) === text.charCodeAt(text.length - 1 - end)) end++;
-  // A chunk stays if it and the "\n" after it (before it, for the tail) are unchanged.
-  let head = 0, tail = 0;
-  while (head < chunks.length && chunks[head].to < same) head++;
-  while (tail < chunks.length - head && chunks[chunks.length - 1 - tail].from > before.length - end) tail++;
+  const { head, tail } = kept(chunks, edit, 1);
   const from = head ? chunks[head - 1].to + 1 : 0;
   const to = tail ? chunks[chunks.length - tail].from - 1 + text.length - before.length : text.length;
   return { head, tail, middle: cut(text, from, to) };
+}
+
+// The same for the pieces of a long line edited within: `line` is its new {from, to}.
+export function repiece(parts, before, text, line, edit) {
+  if (parts.length > (3 * (line.to - line.from)) / CHUNK + 8) parts = [];
+  const { head, tail } = kept(parts, edit, 0);
+  const from = head ? parts[head - 1].to : line.from;
+  const to = tail ? parts[parts.length - tail].from + text.length - before.length : line.to;
+  return { head, tail, middle: from < to ? pieces(text, { from, to }) : [] };
 }
 
 // The pieces ({from, to}) of a chunk: itself, or a long line cut about every CHUNK

@@ -4,7 +4,7 @@
 // colours; the rest is plain text. A keystroke rebuilds the chunk it falls in and
 // recolours what is on screen, so the page stays a few hundred elements and a key costs
 // about the same in a prompt of 200 KiB as in one of 2 KiB.
-import { CHUNK, lineOf, pieces, recut } from "./chunks.js";
+import { CHUNK, lineOf, pieces, recut, repiece, unchanged } from "./chunks.js";
 import { highlight } from "./marks.js";
 
 // At most this many pieces are coloured at once (a textarea resized very tall shows
@@ -94,19 +94,36 @@ export class Highlighter {
     this.onRead(found, stop === Infinity ? -1 : lineOf(text, stop));
   }
 
-  // Rebuilds the chunks between the unchanged head and the unchanged tail, plain.
+  // Rebuilds the chunks between the unchanged head and the unchanged tail, plain; within
+  // a long line, only its pieces between those.
   patch(text) {
     if (text === this.text && this.chunks.length) return;
-    const old = this.chunks, { head, tail, middle } = recut(old, this.text, text);
-    const shift = text.length - this.text.length, kept = old.slice(old.length - tail);
-    this.text = text; // what the new chunks are filled from
+    const before = this.text, edit = unchanged(before, text), old = this.chunks;
+    const { head, tail, middle } = recut(old, before, text, edit);
+    const shift = text.length - before.length, kept = old.slice(old.length - tail), gone = old.slice(head, old.length - tail);
     for (const chunk of kept) for (const item of [chunk, ...chunk.parts]) [item.from, item.to] = [item.from + shift, item.to + shift];
-    for (const chunk of old.slice(head, old.length - tail)) chunk.node.remove();
+    this.text = text; // what the new chunks are filled from
+    if (gone.length === 1 && middle.length === 1 && gone[0].parts[0].node !== gone[0].node &&
+      middle[0].to - middle[0].from > CHUNK) {
+      this.repiece(gone[0], middle[0], before, edit);
+      return;
+    }
+    for (const chunk of gone) chunk.node.remove();
     const fresh = middle.map((chunk) => this.build(text, chunk));
-    const holder = document.createDocumentFragment();
-    holder.append(...fresh.map((chunk) => chunk.node));
-    this.layer.insertBefore(holder, kept.length ? kept[0].node : null);
+    this.layer.insertBefore(fragment(fresh.map((chunk) => chunk.node)), kept.length ? kept[0].node : null);
     this.chunks = [...old.slice(0, head), ...fresh, ...kept];
+  }
+
+  // A long line edited within: its pieces between the unchanged ones are rebuilt.
+  repiece(chunk, line, before, edit) {
+    const { head, tail, middle } = repiece(chunk.parts, before, this.text, line, edit), old = chunk.parts;
+    const shift = this.text.length - before.length, kept = old.slice(old.length - tail);
+    for (const part of kept) [part.from, part.to] = [part.from + shift, part.to + shift];
+    for (const part of old.slice(head, old.length - tail)) part.node.remove();
+    const fresh = middle.map((part) => ({ ...part, node: document.createElement("span") }));
+    for (const part of fresh) this.fill(chunk, part, "");
+    chunk.node.insertBefore(fragment(fresh.map((part) => part.node)), kept.length ? kept[0].node : null);
+    [chunk.from, chunk.to, chunk.parts] = [line.from, line.to, [...old.slice(0, head), ...fresh, ...kept]];
   }
 
   // A chunk's block, plain: its text, or its pieces (spans) for a long line.
@@ -130,12 +147,12 @@ export class Highlighter {
     part.key = key;
   }
 
-  // Colours the parts on screen (and half a screen around), and takes the colours off the
-  // others: every box is read first, then written, so the layer is laid out once.
+  // Colours the parts on screen (and a quarter of a screen around), and takes the colours
+  // off the others: every box is read first, then written, so the layer is laid out once.
   colour() {
     cancelAnimationFrame(this.frame);
     this.frame = 0;
-    const view = this.layer.getBoundingClientRect(), margin = view.height / 2;
+    const view = this.layer.getBoundingClientRect(), margin = view.height / 4;
     const changed = [];
     let shown = 0;
     for (const chunk of this.chunks) {
@@ -162,4 +179,10 @@ export class Highlighter {
 function onScreen(node, view, margin) {
   const box = node.getBoundingClientRect();
   return box.bottom > view.top - margin && box.top < view.bottom + margin;
+}
+
+function fragment(nodes) {
+  const holder = document.createDocumentFragment();
+  holder.append(...nodes);
+  return holder;
 }
