@@ -54,8 +54,8 @@ STYLE_OF = f"""([text, line]) => {{
   const start = lines.slice(0, line).join("\\n").length + (line ? 1 : 0);
   const node = ({NODE_AT})(start + (text === null ? 0 : lines[line].indexOf(text)));
   const found = text !== null && node.tagName === "SPAN" && node.textContent === text;
-  const style = getComputedStyle(node);
-  return {{ color: style.color, background: style.backgroundColor, classes: found ? node.className : "" }};
+  const style = getComputedStyle(node), classes = found ? node.className : "";
+  return {{ color: style.color, background: style.backgroundColor, classes }};
 }}"""
 
 
@@ -167,9 +167,8 @@ def test_past_the_readers_caps_neither_colours_nor_chips_go_on(page):
     editor(page).evaluate("t => { t.scrollTop = t.scrollHeight; }")
     expect(page.locator("#highlight .sd-var", has_text="b")).to_have_count(1)
     after = [text.index(part) for part in ("[[c]]", "<system>", "late")]
-    assert page.evaluate(f"[{', '.join(map(str, after))}].map({NODE_AT}).map((n) => n.tagName)") == [
-        "DIV", "DIV", "DIV"  # plain text in its line's block, no span
-    ]
+    tags = page.evaluate(f"(after) => after.map({NODE_AT}).map((n) => n.tagName)", after)
+    assert tags == ["DIV", "DIV", "DIV"]  # plain text in its line's block, no span
 
 
 # Where the caret lands when the coloured copy of `marker` is clicked, and where it is.
