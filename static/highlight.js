@@ -100,8 +100,11 @@ export class Highlighter {
     if (text === this.text && this.chunks.length) return;
     const before = this.text, edit = unchanged(before, text), old = this.chunks;
     const { head, tail, middle } = recut(old, before, text, edit);
-    const shift = text.length - before.length, kept = old.slice(old.length - tail), gone = old.slice(head, old.length - tail);
-    for (const chunk of kept) for (const item of [chunk, ...chunk.parts]) [item.from, item.to] = [item.from + shift, item.to + shift];
+    const shift = text.length - before.length;
+    const kept = old.slice(old.length - tail), gone = old.slice(head, old.length - tail);
+    for (const item of kept.flatMap((chunk) => [chunk, ...chunk.parts])) {
+      [item.from, item.to] = [item.from + shift, item.to + shift];
+    }
     this.text = text; // what the new chunks are filled from
     if (gone.length === 1 && middle.length === 1 && gone[0].parts[0].node !== gone[0].node &&
       middle[0].to - middle[0].from > CHUNK) {
@@ -129,8 +132,8 @@ export class Highlighter {
   // A chunk's block, plain: its text, or its pieces (spans) for a long line.
   build(text, { from, to }) {
     const node = document.createElement("div");
-    const parts = to - from > CHUNK ? pieces(text, { from, to }).map((part) => ({ ...part, node: document.createElement("span") }))
-      : [{ from, to, node }];
+    const parts = to - from <= CHUNK ? [{ from, to, node }]
+      : pieces(text, { from, to }).map((part) => ({ ...part, node: document.createElement("span") }));
     const chunk = { from, to, node, parts };
     for (const part of parts) this.fill(chunk, part, "");
     if (parts[0].node !== node) node.append(...parts.map((part) => part.node));

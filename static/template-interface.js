@@ -21,7 +21,9 @@ function capped(found) {
   let cut = false;
   for (let name of found) {
     const points = name.length > LIMITS.nameChars ? [...name] : null;
-    if (points && points.length > LIMITS.nameChars) [name, cut] = [points.slice(0, LIMITS.nameChars).join("") + NAME_CUT, true];
+    if (points && points.length > LIMITS.nameChars) {
+      [name, cut] = [points.slice(0, LIMITS.nameChars).join("") + NAME_CUT, true];
+    }
     kept.add(name);
   }
   const ordered = [...kept].sort();
