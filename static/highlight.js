@@ -151,21 +151,21 @@ export class Highlighter {
   }
 
   // Colours the parts on screen (and a quarter of a screen around), and takes the colours
-  // off the others: every box is read first, then written, so the layer is laid out once.
+  // off the others: the boxes are read first (a few, found by halving), then the parts
+  // written, so the layer is laid out once.
   colour() {
     cancelAnimationFrame(this.frame);
     this.frame = 0;
     const view = this.layer.getBoundingClientRect(), margin = view.height / 4;
+    const [top, bottom] = [view.top - margin, view.bottom + margin], wanted = new Set();
+    for (const chunk of within(this.chunks, top, bottom)) {
+      const parts = chunk.parts.length > 1 ? within(chunk.parts, top, bottom) : chunk.parts;
+      for (const part of parts) if (wanted.size < COLOURED) wanted.add(part);
+    }
     const changed = [];
-    let shown = 0;
     for (const chunk of this.chunks) {
-      if (!onScreen(chunk.node, view, margin)) {
-        for (const part of chunk.parts) if (part.key) changed.push([chunk, part, ""]);
-        continue;
-      }
       for (const part of chunk.parts) {
-        const near = (part.node === chunk.node || onScreen(part.node, view, margin)) && shown++ < COLOURED;
-        const key = near ? runsKey(this.runs, part.from, part.to) : "";
+        const key = wanted.has(part) ? runsKey(this.runs, part.from, part.to) : "";
         if (key !== part.key) changed.push([chunk, part, key]);
       }
     }
@@ -179,9 +179,18 @@ export class Highlighter {
   }
 }
 
-function onScreen(node, view, margin) {
-  const box = node.getBoundingClientRect();
-  return box.bottom > view.top - margin && box.top < view.bottom + margin;
+// The items (each with a node, in the order of their boxes) whose boxes reach into
+// [top, bottom) of the viewport: the first found by halving.
+function within(items, top, bottom) {
+  let low = 0, high = items.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (items[middle].node.getBoundingClientRect().bottom <= top) low = middle + 1;
+    else high = middle;
+  }
+  const found = [];
+  for (let i = low; i < items.length && items[i].node.getBoundingClientRect().top < bottom; i++) found.push(items[i]);
+  return found;
 }
 
 function fragment(nodes) {
