@@ -13,6 +13,7 @@ import pytest
 from bench.servers import Gunicorn
 
 from .layer_work import counts, painted, typed_at
+from .test_highlight import caret_after_clicking, layers, settled
 
 SIZE = 200 * 1024  # the default size limit
 SMALL = SIZE // 8
@@ -67,3 +68,26 @@ def test_a_prompt_of_the_size_limit_opens_as_a_bounded_page(open_page, full_size
     assert full["page"] < PAGE_BOUND, found
     assert full["coloured"] <= RATIO * small["coloured"] + 20, found
     assert full["per key"] <= RATIO * small["per key"] + 10, found
+
+
+def test_a_200_kib_line_in_pieces_wraps_as_the_textarea_does_at_390_px(open_page, full_size_server):
+    """A line longer than a block is cut into inline pieces, coloured only on screen:
+    at a phone's width it still wraps as the textarea does, row for row."""
+    half = FAMILIES["one line of constructs"](SIZE // 2 - 10)
+    text = half + "MIDDLE " + half
+    status, _, answer = full_size_server.request("POST", "/api/prompts", {"text": text})
+    assert status == 201, answer
+    page = open_page(full_size_server.url, width=390, height=800, scrollbars=True)
+    page.goto(f"/p/{json.loads(answer)['id']}")
+    painted(page)
+    page.locator("#editor").evaluate(
+        "(t, at) => { t.focus(); t.setSelectionRange(at, at); t.blur(); }", text.index("MIDDLE")
+    )
+    page.locator("#editor").evaluate("t => { t.scrollTop = t.scrollHeight / 2 - 200; }")
+    page.wait_for_function("() => document.querySelector('#highlight').scrollTop > 0")
+    settled(page)
+    sizes = layers(page)
+    assert sizes["#editor"] == sizes["#highlight"]  # as tall, as wide, scrolled alike
+    assert page.locator("#highlight .sd-var").count() > 0  # the middle is coloured
+    assert caret_after_clicking(page, "MIDDLE") == text.index("MIDDLE")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
