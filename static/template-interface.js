@@ -4,7 +4,7 @@
 // The same reading also says where each part and name is: the editor's colours come
 // from it, so the colours and the chips cannot disagree.
 import {
-  LIMITS, NAME_CUT, TEMPLATE_EXPR, TEMPLATE_PARTS, TEMPLATE_SLOT, isToken, names, split, splitAll, targets, tokens,
+  LIMITS, TEMPLATE_EXPR, TEMPLATE_PARTS, TEMPLATE_SLOT, capped, isToken, names, split, splitAll, targets, tokens,
 } from "./template-tokens.js";
 
 export { LIMITS };
@@ -13,22 +13,6 @@ const INCLUDE_WORDS = new Set("ignore missing with without context".split(" "));
 const BLOCK_ENDS = { endfor: "for", endwith: "with", endmacro: "macro" };
 const BLOCKS = new Set(Object.values(BLOCK_ENDS));
 const FULL = { reason: "a cap was reached" }; // thrown to stop reading, caught in read()
-
-// As api/text/interface.py's bounded(): the names sorted and unique, each cut to
-// LIMITS.nameChars code points, at most LIMITS.names of them; and whether a cap was hit.
-function capped(found) {
-  const kept = new Set();
-  let cut = false;
-  for (let name of found) {
-    const points = name.length > LIMITS.nameChars ? [...name] : null;
-    if (points && points.length > LIMITS.nameChars) {
-      [name, cut] = [points.slice(0, LIMITS.nameChars).join("") + NAME_CUT, true];
-    }
-    kept.add(name);
-  }
-  const ordered = [...kept].sort();
-  return [ordered.slice(0, LIMITS.names), cut || ordered.length > LIMITS.names];
-}
 
 // Walks the parts of a template in order, tracking which names it defines where. With
 // `marks`, it also records [start, end, class] for each part and name it reads.
