@@ -6,61 +6,11 @@
 // about the same in a prompt of 200 KiB as in one of 2 KiB.
 import { CHUNK, lineOf, pieces, recut, repiece, unchanged } from "./chunks.js";
 import { highlight } from "./marks.js";
+import { firstRun, lineNodes, runsKey } from "./paint.js";
 
 // At most this many pieces are coloured at once (a textarea resized very tall shows
 // the rest plain).
 const COLOURED = 16;
-
-// Runs -> the nodes of [from, to) of `text`: text nodes, and spans with the runs'
-// classes (r: the first run that may reach it).
-function lineNodes(text, from, to, runs, r) {
-  const nodes = [];
-  let at = from;
-  for (; r < runs.length && runs[r][0] < to; r++) {
-    const [start, end, classes] = runs[r];
-    if (end <= from) continue;
-    if (start > at) nodes.push(document.createTextNode(text.slice(at, start)));
-    const span = document.createElement("span");
-    span.className = classes;
-    span.textContent = text.slice(Math.max(start, from), Math.min(end, to));
-    nodes.push(span);
-    at = Math.min(end, to);
-  }
-  if (to > at) nodes.push(document.createTextNode(text.slice(at, to)));
-  return nodes;
-}
-
-// The first run that ends after `position` (runs are in order and do not overlap).
-function firstRun(runs, position) {
-  let low = 0, high = runs.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (runs[middle][1] <= position) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-// What colours [from, to) wears, as a string: "" when none.
-function runsKey(runs, from, to) {
-  let key = "";
-  for (let r = firstRun(runs, from); r < runs.length && runs[r][0] < to; r++) {
-    key += `${Math.max(runs[r][0], from) - from},${Math.min(runs[r][1], to) - from},${runs[r][2]};`;
-  }
-  return key;
-}
-
-// Colours the text of `element` (one line) in place: the help panel's samples.
-export function paint(element) {
-  const text = element.textContent;
-  element.replaceChildren(...lineNodes(text, 0, text.length, highlight(text).runs, 0));
-}
-
-// Colours a short text of several lines into `element` (white-space: pre-wrap).
-export function paintLines(element, text) {
-  element.textContent = text;
-  paint(element);
-}
 
 export class Highlighter {
   constructor(textarea, layer, onRead) {
@@ -112,7 +62,8 @@ export class Highlighter {
       return;
     }
     for (const chunk of gone) chunk.node.remove();
-    const fresh = middle.map((chunk) => this.build(text, chunk));
+    const wore = this.wearing(gone.flatMap((chunk) => chunk.parts), edit, shift);
+    const fresh = middle.map((chunk) => this.build(text, chunk, wore));
     this.layer.insertBefore(fragment(fresh.map((chunk) => chunk.node)), kept.length ? kept[0].node : null);
     this.chunks = [...old.slice(0, head), ...fresh, ...kept];
   }
@@ -124,20 +75,34 @@ export class Highlighter {
     for (const part of kept) [part.from, part.to] = [part.from + shift, part.to + shift];
     for (const part of old.slice(head, old.length - tail)) part.node.remove();
     const fresh = middle.map((part) => ({ ...part, node: document.createElement("span") }));
-    for (const part of fresh) this.fill(chunk, part, "");
+    const wore = this.wearing(old.slice(head, old.length - tail), edit, shift);
+    for (const part of fresh) this.fill(chunk, part, wore(part));
     chunk.node.insertBefore(fragment(fresh.map((part) => part.node)), kept.length ? kept[0].node : null);
     [chunk.from, chunk.to, chunk.parts] = [line.from, line.to, [...old.slice(0, head), ...fresh, ...kept]];
   }
 
-  // A chunk's block, plain: its text, or its pieces (spans) for a long line.
-  build(text, { from, to }) {
+  // A chunk's block: its text, or its pieces (spans) for a long line, in the colours
+  // `wore(part)` gives.
+  build(text, { from, to }, wore) {
     const node = document.createElement("div");
     const parts = to - from <= CHUNK ? [{ from, to, node }]
       : pieces(text, { from, to }).map((part) => ({ ...part, node: document.createElement("span") }));
     const chunk = { from, to, node, parts };
-    for (const part of parts) this.fill(chunk, part, "");
+    for (const part of parts) this.fill(chunk, part, wore(part));
     if (parts[0].node !== node) node.append(...parts.map((part) => part.node));
     return chunk;
+  }
+
+  // What the parts that replace the `gone` ones wear at first: colours where a gone part
+  // wore them (it was on screen), so that a key typed on screen needs no second layout;
+  // colour() then corrects what moved.
+  wearing(gone, { same, tail }, shift) {
+    // Where the gone parts that wore colours lie in the new text (and the edit in them).
+    const worn = gone.filter((part) => part.key)
+      .map(({ from, to }) => [Math.min(from, same), to >= tail ? to + shift : tail + shift]);
+    let left = COLOURED;
+    return ({ from, to }) => (worn.some(([a, b]) => a < to && from < b) && left-- > 0
+      ? runsKey(this.runs, from, to) : "");
   }
 
   // Fills a part with its text, coloured when `key` is not "".

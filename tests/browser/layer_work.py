@@ -17,7 +17,15 @@ COUNT = """() => ({
 # From now on, window.touched counts the layer's nodes added, removed or changed.
 OBSERVE = """() => {
   window.touched = 0;
-  const count = (r) => r.addedNodes.length + r.removedNodes.length + (r.type === "characterData");
+  // A node added or removed counts with all the nodes inside it (filled before or after).
+  const nodes = (node) => {
+    let found = 1;
+    const walker = document.createTreeWalker(node);
+    while (walker.nextNode()) found++;
+    return found;
+  };
+  const sum = (list) => [...list].reduce((total, node) => total + nodes(node), 0);
+  const count = (r) => sum(r.addedNodes) + sum(r.removedNodes) + (r.type === "characterData");
   new MutationObserver((records) => { for (const r of records) window.touched += count(r); })
     .observe(document.querySelector("#highlight"), { childList: true, subtree: true,
       characterData: true });

@@ -29,7 +29,7 @@ FAMILIES = {
     "one line of constructs": lambda n: (SENTENCE * (n // len(SENTENCE) + 1))[:n],
     "lines of constructs": lambda n: ((SENTENCE + "\n") * (n // len(SENTENCE) + 1))[:n],
 }
-KEYS = ["a", "{", "{", "Backspace", "[", "[", "b", "]", "]", "Enter"]
+KEYS = ["a", "{", "{", "Backspace", "[", "[", "b", "]", "]", " "]
 
 # The page around the editor (header, chips, help, history) is about 100 elements; a
 # block per line made the layer alone 409,398 for 204,699 newlines.
@@ -37,6 +37,9 @@ PAGE_BOUND = 2_000
 # Colours are on screen only, and a key rebuilds what it falls in: at most this many
 # times the same at an eighth of the size (and a few nodes more).
 RATIO = 1.5
+# Enter in a long line splits its block in two, and the pieces of the two halves are
+# cut again: a few nodes more for each 2 KiB piece (static/chunks.js's CHUNK) of a line.
+MOVED = 8 * SIZE // 2048
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +65,14 @@ def test_a_prompt_of_the_size_limit_opens_as_a_bounded_page(open_page, full_size
         text = FAMILIES[family](size)
         page = opened(open_page, full_size_server, text)
         found[size] = {**counts(page), "per key": typed_at(page, len(text) // 2, KEYS)}
+        found[size]["enter"] = typed_at(page, len(text) // 2, ["Enter"])
         page.context.close()
     small, full = found[SMALL], found[SIZE]
     print(f"\n{family}: {small} at {SMALL // 1024} KiB, {full} at {SIZE // 1024} KiB")
     assert full["page"] < PAGE_BOUND, found
     assert full["coloured"] <= RATIO * small["coloured"] + 20, found
     assert full["per key"] <= RATIO * small["per key"] + 10, found
+    assert full["enter"] <= RATIO * small["enter"] + MOVED, found
 
 
 def test_a_200_kib_line_in_pieces_wraps_as_the_textarea_does_at_390_px(open_page, full_size_server):
