@@ -2,7 +2,7 @@
 // own reading, and an example prompt to start from. Opened by its button, by ? (outside
 // a text field) or by Escape then ? in the editor.
 import { $ } from "./dom.js";
-import { paint, paintLines } from "./highlight.js";
+import { paint, paintLines } from "./paint.js";
 import { focusEditor, insertText, text } from "./prompt-editor.js";
 
 let example = "";

@@ -1,104 +1,140 @@
-// The coloured layer under the textarea: the same text, one block per line, with runs of
-// colour, kept aligned with the textarea (same box, font and wrapping; same scroll).
-// Only the lines whose text or colours changed are rebuilt, so a keystroke in a 200 KiB
-// prompt touches one line of the page.
+// The coloured layer under the textarea: the same text, with runs of colour, kept aligned
+// with the textarea (same box, font and wrapping; same scroll). The text sits in chunks
+// of whole lines (chunks.js); only the chunks on screen, and a little around, carry
+// colours; the rest is plain text. A keystroke rebuilds the chunk it falls in and
+// recolours what is on screen, so the page stays a few hundred elements and a key costs
+// about the same in a prompt of 200 KiB as in one of 2 KiB.
+import { CHUNK, lineOf, pieces, recut, repiece, unchanged } from "./chunks.js";
 import { highlight } from "./marks.js";
+import { firstRun, lineNodes, runsKey } from "./paint.js";
 
-// Runs -> the nodes of one line, [from, to) of `text`: text nodes, and spans with the
-// runs' classes (r: the first run that may reach the line).
-function lineNodes(text, from, to, runs, r) {
-  const nodes = [];
-  let at = from;
-  for (; r < runs.length && runs[r][0] < to; r++) {
-    const [start, end, classes] = runs[r];
-    if (end <= from) continue;
-    if (start > at) nodes.push(document.createTextNode(text.slice(at, start)));
-    const span = document.createElement("span");
-    span.className = classes;
-    span.textContent = text.slice(Math.max(start, from), Math.min(end, to));
-    nodes.push(span);
-    at = Math.min(end, to);
-  }
-  if (to > at) nodes.push(document.createTextNode(text.slice(at, to)));
-  return nodes;
-}
-
-function lineNode(text, from, to, runs, r) {
-  const line = document.createElement("div");
-  line.append(...lineNodes(text, from, to, runs, r));
-  if (from === to) line.append(document.createElement("br")); // an empty line keeps its height
-  return line;
-}
-
-// Colours the text of `element` (one line) in place: the help panel's samples.
-export function paint(element) {
-  const text = element.textContent;
-  element.replaceChildren(...lineNodes(text, 0, text.length, highlight(text).runs, 0));
-}
-
-// Colours a text of several lines into `element`, one block per line.
-export function paintLines(element, text) {
-  const { runs } = highlight(text);
-  element.replaceChildren();
-  let from = 0, r = 0;
-  for (const line of text.split("\n")) {
-    const to = from + line.length;
-    while (r < runs.length && runs[r][1] <= from) r++;
-    element.append(lineNode(text, from, to, runs, r));
-    from = to + 1;
-  }
-}
+// At most this many pieces are coloured at once (a textarea resized very tall shows
+// the rest plain).
+const COLOURED = 16;
 
 export class Highlighter {
   constructor(textarea, layer, onRead) {
     [this.textarea, this.layer, this.onRead] = [textarea, layer, onRead];
-    this.keys = []; // per line: its text and its runs, to find the lines that changed
-    this.frame = 0;
-    textarea.addEventListener("scroll", () => this.follow());
+    // Each chunk: {from, to, node, parts}; each part: {from, to, node, key}, the key
+    // saying which colours the part wears ("": none).
+    [this.text, this.chunks, this.runs] = ["", [], []];
+    [this.frame, this.edited] = [0, false];
+    textarea.addEventListener("scroll", () => {
+      this.follow();
+      this.schedule(false);
+    });
+    // Resized by its handle or by the window: other lines come on screen.
+    new ResizeObserver(() => this.schedule(false)).observe(textarea);
   }
 
   // Repaint before the next frame: several inputs in one frame are painted once.
-  schedule() {
-    if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+  schedule(edited = true) {
+    this.edited ||= edited;
+    if (!this.frame) this.frame = requestAnimationFrame(() => (this.edited ? this.render() : this.colour()));
   }
 
   render() {
-    cancelAnimationFrame(this.frame);
-    this.frame = 0;
+    this.edited = false;
     const text = this.textarea.value;
     const { found, runs, stop } = highlight(text);
-    this.patch(text, runs);
+    this.runs = runs;
+    this.patch(text);
     this.follow();
-    this.onRead(found, stop === Infinity ? -1 : text.slice(0, stop).split("\n").length);
+    this.colour();
+    this.onRead(found, stop === Infinity ? -1 : lineOf(text, stop));
   }
 
-  // Rebuilds the lines between the unchanged head and the unchanged tail.
-  patch(text, runs) {
-    const keys = [], bounds = [];
-    let from = 0, r = 0;
-    for (const line of text.split("\n")) {
-      const to = from + line.length;
-      while (r < runs.length && runs[r][1] <= from) r++;
-      let key = line;
-      for (let i = r; i < runs.length && runs[i][0] < to; i++) {
-        key += `\u0000${runs[i][0] - from},${runs[i][1] - from},${runs[i][2]}`;
-      }
-      keys.push(key);
-      bounds.push([from, to, r]);
-      from = to + 1;
+  // Rebuilds the chunks between the unchanged head and the unchanged tail, plain; within
+  // a long line, only its pieces between those.
+  patch(text) {
+    if (text === this.text && this.chunks.length) return;
+    const before = this.text, edit = unchanged(before, text), old = this.chunks;
+    const { head, tail, middle } = recut(old, before, text, edit);
+    const shift = text.length - before.length;
+    const kept = old.slice(old.length - tail), gone = old.slice(head, old.length - tail);
+    for (const item of kept.flatMap((chunk) => [chunk, ...chunk.parts])) {
+      [item.from, item.to] = [item.from + shift, item.to + shift];
     }
-    const old = this.keys;
-    let head = 0, tail = 0;
-    while (head < keys.length && head < old.length && keys[head] === old[head]) head++;
-    while (tail < keys.length - head && tail < old.length - head &&
-      keys[keys.length - 1 - tail] === old[old.length - 1 - tail]) tail++;
-    const fresh = [];
-    for (let i = head; i < keys.length - tail; i++) fresh.push(lineNode(text, ...bounds[i].slice(0, 2), runs, bounds[i][2]));
-    const children = this.layer.children;
-    for (let i = old.length - tail - 1; i >= head; i--) children[i].remove();
-    const before = children[head] || null;
-    if (fresh.length) this.layer.insertBefore(fragment(fresh), before);
-    this.keys = keys;
+    this.text = text; // what the new chunks are filled from
+    if (gone.length === 1 && middle.length === 1 && gone[0].parts[0].node !== gone[0].node &&
+      middle[0].to - middle[0].from > CHUNK) {
+      this.repiece(gone[0], middle[0], before, edit);
+      return;
+    }
+    for (const chunk of gone) chunk.node.remove();
+    const wore = this.wearing(gone.flatMap((chunk) => chunk.parts), edit, shift);
+    const fresh = middle.map((chunk) => this.build(text, chunk, wore));
+    this.layer.insertBefore(fragment(fresh.map((chunk) => chunk.node)), kept.length ? kept[0].node : null);
+    this.chunks = [...old.slice(0, head), ...fresh, ...kept];
+  }
+
+  // A long line edited within: its pieces between the unchanged ones are rebuilt.
+  repiece(chunk, line, before, edit) {
+    const { head, tail, middle } = repiece(chunk.parts, before, this.text, line, edit), old = chunk.parts;
+    const shift = this.text.length - before.length, kept = old.slice(old.length - tail);
+    for (const part of kept) [part.from, part.to] = [part.from + shift, part.to + shift];
+    for (const part of old.slice(head, old.length - tail)) part.node.remove();
+    const fresh = middle.map((part) => ({ ...part, node: document.createElement("span") }));
+    const wore = this.wearing(old.slice(head, old.length - tail), edit, shift);
+    for (const part of fresh) this.fill(chunk, part, wore(part));
+    chunk.node.insertBefore(fragment(fresh.map((part) => part.node)), kept.length ? kept[0].node : null);
+    [chunk.from, chunk.to, chunk.parts] = [line.from, line.to, [...old.slice(0, head), ...fresh, ...kept]];
+  }
+
+  // A chunk's block: its text, or its pieces (spans) for a long line, in the colours
+  // `wore(part)` gives.
+  build(text, { from, to }, wore) {
+    const node = document.createElement("div");
+    const parts = to - from <= CHUNK ? [{ from, to, node }]
+      : pieces(text, { from, to }).map((part) => ({ ...part, node: document.createElement("span") }));
+    const chunk = { from, to, node, parts };
+    for (const part of parts) this.fill(chunk, part, wore(part));
+    if (parts[0].node !== node) node.append(...parts.map((part) => part.node));
+    return chunk;
+  }
+
+  // What the parts that replace the `gone` ones wear at first: colours where a gone part
+  // wore them (it was on screen), so that a key typed on screen needs no second layout;
+  // colour() then corrects what moved.
+  wearing(gone, { same, tail }, shift) {
+    // Where the gone parts that wore colours lie in the new text (and the edit in them).
+    const worn = gone.filter((part) => part.key)
+      .map(({ from, to }) => [Math.min(from, same), to >= tail ? to + shift : tail + shift]);
+    let left = COLOURED;
+    return ({ from, to }) => (worn.some(([a, b]) => a < to && from < b) && left-- > 0
+      ? runsKey(this.runs, from, to) : "");
+  }
+
+  // Fills a part with its text, coloured when `key` is not "".
+  fill(chunk, part, key) {
+    const { text, runs } = this, { from, to } = part;
+    const nodes = key ? lineNodes(text, from, to, runs, firstRun(runs, from)) : [text.slice(from, to)];
+    // An empty last line keeps its height.
+    if (part.node === chunk.node && (from === to || text[to - 1] === "\n")) nodes.push(document.createElement("br"));
+    part.node.replaceChildren(...nodes);
+    part.key = key;
+  }
+
+  // Colours the parts on screen (and a quarter of a screen around), and takes the colours
+  // off the others: the boxes are read first (a few, found by halving), then the parts
+  // written, so the layer is laid out once.
+  colour() {
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    const view = this.layer.getBoundingClientRect(), margin = view.height / 4;
+    const [top, bottom] = [view.top - margin, view.bottom + margin], wanted = new Set();
+    for (const chunk of within(this.chunks, top, bottom)) {
+      const parts = chunk.parts.length > 1 ? within(chunk.parts, top, bottom) : chunk.parts;
+      for (const part of parts) if (wanted.size < COLOURED) wanted.add(part);
+    }
+    const changed = [];
+    for (const chunk of this.chunks) {
+      for (const part of chunk.parts) {
+        const key = wanted.has(part) ? runsKey(this.runs, part.from, part.to) : "";
+        if (key !== part.key) changed.push([chunk, part, key]);
+      }
+    }
+    for (const item of changed) this.fill(...item);
   }
 
   // The layer scrolls with the textarea (it never scrolls by itself: overflow hidden).
@@ -108,8 +144,22 @@ export class Highlighter {
   }
 }
 
+// The items (each with a node, in the order of their boxes) whose boxes reach into
+// [top, bottom) of the viewport: the first found by halving.
+function within(items, top, bottom) {
+  let low = 0, high = items.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (items[middle].node.getBoundingClientRect().bottom <= top) low = middle + 1;
+    else high = middle;
+  }
+  const found = [];
+  for (let i = low; i < items.length && items[i].node.getBoundingClientRect().top < bottom; i++) found.push(items[i]);
+  return found;
+}
+
 function fragment(nodes) {
   const holder = document.createDocumentFragment();
-  for (const node of nodes) holder.append(node);
+  holder.append(...nodes);
   return holder;
 }

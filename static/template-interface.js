@@ -4,7 +4,7 @@
 // The same reading also says where each part and name is: the editor's colours come
 // from it, so the colours and the chips cannot disagree.
 import {
-  LIMITS, TEMPLATE_EXPR, TEMPLATE_PARTS, TEMPLATE_SLOT, isToken, names, split, splitAll, targets, tokens,
+  LIMITS, TEMPLATE_EXPR, TEMPLATE_PARTS, TEMPLATE_SLOT, capped, isToken, names, split, splitAll, targets, tokens,
 } from "./template-tokens.js";
 
 export { LIMITS };
@@ -53,7 +53,8 @@ class TemplateReader {
       if (error !== FULL) throw error;
       [this.truncated, this.stop] = [true, start];
     }
-    return { variables: [...this.inputs].sort(), slots: [...this.slots].sort(), truncated: this.truncated };
+    const [variables, longVariables] = capped(this.inputs), [slots, longSlots] = capped(this.slots);
+    return { variables, slots, truncated: this.truncated || longVariables || longSlots };
   }
 
   mark(start, end, kind) {

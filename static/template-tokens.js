@@ -2,8 +2,11 @@
 // them. A port of api/text/reader.py, with the same patterns and caps (a test compares
 // the caps); template-interface.js reads what these find.
 
-// Past a cap, reading stops with what it has and `truncated` is true.
-export const LIMITS = Object.freeze({ parts: 5000, tokens: 10000, scopes: 1000 });
+// Past a cap, reading stops with what it has and `truncated` is true. What is reported
+// is capped too: at most `names` names of a kind, each of at most `nameChars` characters
+// (code points; a longer one is cut and ends with NAME_CUT), and then `truncated` is true.
+export const LIMITS = Object.freeze({ parts: 5000, tokens: 10000, scopes: 1000, names: 200, nameChars: 100 });
+const NAME_CUT = "\u2026"; // "…"
 
 // Python's \s (str.isspace), not JavaScript's: both sides split and trim tokens alike.
 const SPACE_CLASS = String.raw`\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000`;
@@ -126,4 +129,20 @@ export function splitAll(list, comma) {
 
 export function targets(list) {
   return list.filter(([kind]) => kind === "name").map(([, text]) => text);
+}
+
+// As api/text/interface.py's bounded(): the names sorted and unique, each cut to
+// LIMITS.nameChars code points, at most LIMITS.names of them; and whether a cap was hit.
+export function capped(found) {
+  const kept = new Set();
+  let cut = false;
+  for (let name of found) {
+    const points = name.length > LIMITS.nameChars ? [...name] : null;
+    if (points && points.length > LIMITS.nameChars) {
+      [name, cut] = [points.slice(0, LIMITS.nameChars).join("") + NAME_CUT, true];
+    }
+    kept.add(name);
+  }
+  const ordered = [...kept].sort();
+  return [ordered.slice(0, LIMITS.names), cut || ordered.length > LIMITS.names];
 }

@@ -14,6 +14,10 @@ from api.text.interface import changes, extract, loaded, stored
 from api.text.reader import MAX_PARTS, MAX_SCOPES, MAX_TOKENS
 from tests.reader_work import STEPS_CAP, steps
 
+# The caps on what is reported, as api/text/reader.py's MAX_NAME_CHARS and MAX_NAMES
+# (written out: the reader's and the editor's names must both meet them).
+NAME_CHARS, NAMES = 100, 200
+
 # (id, text, variables, slots)
 CASES = [
     # -- struckdown's README ------------------------------------------------------------
@@ -230,6 +234,18 @@ CASES = [
     ),
     ("at the part cap", "{{ a }}" * (MAX_PARTS - 1) + "{{ b }}", ["a", "b"], []),
     ("at the token cap", "{{ " + "a+" * (MAX_TOKENS // 2 - 1) + "a }}{{ b }}", ["a", "b"], []),
+    (
+        "at the name length cap",
+        f"{{{{ {'a' * NAME_CHARS} }}}} {{{{ {'𝒮' * NAME_CHARS} }}}} [[{'s' * NAME_CHARS}]]",
+        ["a" * NAME_CHARS, "𝒮" * NAME_CHARS],  # characters, not UTF-16 units as JS counts
+        ["s" * NAME_CHARS],
+    ),
+    (
+        "at the name count cap",
+        "".join(f"{{{{ v{i:03} }}}} [[s{i:03}]]" for i in range(NAMES)),
+        [f"v{i:03}" for i in range(NAMES)],
+        [f"s{i:03}" for i in range(NAMES)],
+    ),
 ]
 
 # (id, text, variables, slots) of texts past a cap: reading stops at the part that passes
@@ -255,6 +271,25 @@ TRUNCATED = [
         [],
     ),
     ("one part past the token cap", "{{ a }}{{ " + "b+" * MAX_TOKENS + "b }}", ["a"], []),
+    # What is reported is capped too (api/text/reader.py's MAX_NAME_CHARS and MAX_NAMES).
+    (
+        "a name past the name length cap",
+        "{{ " + "a" * (NAME_CHARS + 1) + " }} [[" + "s" * 3 * NAME_CHARS + "]] {{ b }}",
+        ["a" * NAME_CHARS + "…", "b"],
+        ["s" * NAME_CHARS + "…"],
+    ),
+    (
+        "two long names alike in their first characters",
+        "{{ " + "é" * NAME_CHARS + "x }}{{ " + "é" * NAME_CHARS + "y }}",
+        ["é" * NAME_CHARS + "…"],
+        [],
+    ),
+    (
+        "past the name count cap",
+        "".join(f"{{{{ v{i:03} }}}} [[s{i:03}]]" for i in range(NAMES, -1, -1)),
+        [f"v{i:03}" for i in range(NAMES)],
+        [f"s{i:03}" for i in range(NAMES)],
+    ),
 ]
 
 

@@ -25,9 +25,19 @@ READ = """async (text) => {
 
 
 def test_the_editor_reads_with_the_servers_caps(page):
+    # The caps on names came with issue 20 (imported here, so that the rest of the module
+    # runs without them).
+    from api.text.reader import MAX_NAME_CHARS, MAX_NAMES
+
     page.goto("/")
     limits = page.evaluate("import('/static/template-interface.js').then((m) => m.LIMITS)")
-    assert limits == {"parts": MAX_PARTS, "tokens": MAX_TOKENS, "scopes": MAX_SCOPES}
+    assert limits == {
+        "parts": MAX_PARTS,
+        "tokens": MAX_TOKENS,
+        "scopes": MAX_SCOPES,
+        "names": MAX_NAMES,
+        "nameChars": MAX_NAME_CHARS,
+    }
 
 
 def test_the_editor_reads_each_200_kib_adversarial_text_as_the_server_in_under_50_ms(page):
