@@ -9,6 +9,7 @@ from __future__ import annotations
 import msgspec
 
 from . import bodies
+from .diffs import MAX_DIFF_BYTES, MAX_DIFF_LINES
 
 REF = "#/components/schemas/{name}"
 ID = {"name": "prompt_id", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -101,14 +102,15 @@ PATHS = {
     },
     "/api/prompts/{prompt_id}/history": {
         "get": op(
-            "Ancestors, nearest first",
+            "Ancestors, nearest first: at most `limit`, and at most 1 MiB a page",
             {"200": ("Ancestors", "History"), **NOT_FOUND, "400": "Bad limit"},
             params=(ID, _query("limit", 1000)),
         ),
     },
     "/api/prompts/{prompt_id}/diff": {
         "get": op(
-            "Unified diff from another version (default: the parent)",
+            "Unified diff from another version (default: the parent), cut at "
+            f"{MAX_DIFF_LINES:,} lines or {MAX_DIFF_BYTES // 1024} KiB (`truncated`)",
             {
                 "200": ("The diff", "Diff"),
                 **GONE,
