@@ -18,13 +18,15 @@ from collections.abc import Iterator
 from itertools import islice
 from operator import itemgetter
 
+import msgspec
+
 from api.line_match import matched_pairs
 
 CONTEXT = 3  # lines of context around each change, as diff -u
 WORK_LIMIT = 100_000  # steps of line matching, all searches together: about 15 ms of CPU
 MAX_COMPARED = 10_000  # lines of each side's changed middle that are matched
 MAX_DIFF_LINES = 10_000  # lines of the answer's diff, headers included
-MAX_DIFF_BYTES = 512 * 1024  # UTF-8 bytes of it: a whole replacement of 200 KiB texts fits
+MAX_DIFF_BYTES = 512 * 1024  # bytes of it in the JSON answer: a whole replacement fits
 _NO_NEWLINE = "\\ No newline at end of file\n"
 
 Block = tuple[int, int, int]  # a[i:i + size] == b[j:j + size], as difflib's matching blocks
@@ -185,7 +187,7 @@ class _Writer:
 
     def __init__(self, old: str, new: str):
         self.out = [f"--- {old}\n", f"+++ {new}\n"]
-        self.size = sum(len(line.encode()) for line in self.out)
+        self.size = sum(map(_size, self.out))
         self.full, self.hunks = False, 0
         self._open()
 
@@ -199,8 +201,7 @@ class _Writer:
         """Add lines to the hunk; False (and `full`) once the next one would pass a cap."""
         room = MAX_DIFF_LINES - len(self.out) - len(self.body) - 1  # its header
         texts = list(map(sign.__add__, lines[: max(0, room)]))
-        joined = "".join(texts)
-        cost = len(joined) if joined.isascii() else _size(joined)
+        cost = _size("".join(texts))
         if cost + self.size + self.HEADER_ROOM > MAX_DIFF_BYTES:  # find the last that fits
             cost, left = 0, MAX_DIFF_BYTES - self.size - self.HEADER_ROOM
             for count, text in enumerate(texts):
@@ -234,7 +235,11 @@ class _Writer:
 
 
 def _size(text: str) -> int:
-    return len(text.encode("utf-8", "surrogatepass"))
+    """Bytes of `text` in the JSON answer: UTF-8, with its escapes (a control character: 6)."""
+    return len(_json(text)) - 2  # without the quotes
+
+
+_json = msgspec.json.Encoder().encode
 
 
 def _range(start: int, length: int) -> str:
