@@ -76,7 +76,8 @@ def _text_bytes(text: str) -> int:
 
 
 def _names_bytes(changes: TemplateChanges | None) -> int:
-    """At most the bytes of the names' JSON: 4 a character of a name (\\w, no escapes), 3 more."""
+    """The bytes of the names' JSON: their UTF-8 (a name is \\w and "…": no escapes), and
+    3 more a name for its quotes and comma."""
     if changes is None or changes is NO_CHANGES:
         return 0
     lists = (
@@ -85,4 +86,4 @@ def _names_bytes(changes: TemplateChanges | None) -> int:
         changes.slots_added,
         changes.slots_removed,
     )
-    return sum(4 * len(name) + 3 for names in lists for name in names)
+    return sum(len("".join(names).encode()) + 3 * len(names) for names in lists)
