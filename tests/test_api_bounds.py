@@ -150,7 +150,7 @@ def test_a_history_page_of_large_changes_stays_under_the_byte_cap(client, save):
         names = [f"{letter}{i:03}" + "x" * (MAX_NAME_CHARS - 4) for i in range(MAX_NAMES)]
         return " ".join(f"{{{{ {name} }}}} [[{name}]]" for name in names)
 
-    saved = lineage(save, [text("ab"[i % 2]) for i in range(14)])
+    saved = lineage(save, [text("ab"[i % 2]) for i in range(18)])
     pages = follow(client, saved[-1]["id"], limit=1000)
     assert len(pages) > 1 and sum(pages, []) == [s["id"] for s in reversed(saved[:-1])]
 
