@@ -83,10 +83,12 @@ def test_an_edit_that_keeps_the_interface_changes_nothing(client, save):
 def test_the_etag_is_new_for_the_body_with_a_template(client, save):
     saved = save("Hello {{ name }}")
     etag = client.get(f"/api/prompts/{saved['id']}").headers["ETag"]
-    assert etag == f'"json-t2-{saved["sha256"]}"'
+    assert etag == f'"json-t3-{saved["sha256"]}"'
     client.get(f"/api/prompts/{saved['id']}", headers={"If-None-Match": etag}, status=304)
-    # Copies cached before `template`, or before its `truncated`, carry older tags.
-    for old in (f'"json-{saved["sha256"]}"', f'"json-t-{saved["sha256"]}"'):
+    # Copies cached before `template`, before its `truncated`, or before its names were
+    # capped carry older tags.
+    sha = saved["sha256"]
+    for old in (f'"json-{sha}"', f'"json-t-{sha}"', f'"json-t2-{sha}"'):
         client.get(f"/api/prompts/{saved['id']}", headers={"If-None-Match": old}, status=200)
 
 

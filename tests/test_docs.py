@@ -6,7 +6,8 @@ The conventions, visible in the markdown itself:
   functions set in one block, such as `ID`, are there in the next), in a temp directory,
   against a gunicorn of this checkout on an empty database of its own, started with
   `STRUCKDOWN_ADMIN_TOKEN` and the CLI (`prompt-store`) on the PATH pointing at the same
-  database, and the application client (`clients/python`) importable. A block that fails (`set -euo pipefail`) fails the test.
+  database, and the application client (`clients/python`) importable. A block that
+  fails (`set -euo pipefail`) fails the test.
 - A ```` ```output ```` block right after an `sh` block is what that block prints (stdout
   and stderr); `...` stands for anything (ids, times, sizes), as in doctest's ELLIPSIS, and
   runs of whitespace compare equal.

@@ -51,7 +51,8 @@ def generated(tmp_path_factory):
     assert "Warning" not in done.stdout, done.stdout  # every schema and answer understood
     sys.path.insert(0, str(work))
     try:
-        yield lambda name: importlib.import_module(f"{PACKAGE}.{name}")
+        # Module names given in parts: the generated package has its own `api` folder.
+        yield lambda *parts: importlib.import_module(".".join((PACKAGE, *parts)))
     finally:
         sys.path.remove(str(work))
         for name in [m for m in sys.modules if m.split(".")[0] == PACKAGE]:
@@ -72,11 +73,11 @@ def api(generated, app):
 
 def test_a_generated_client_saves_loads_revalidates_and_moves_a_label(generated, api, app):
     models = generated("models")
-    save = generated("api.prompts.save_prompt")
-    get_prompt = generated("api.prompts.get_prompt")
-    create_label = generated("api.labels.create_label")
-    move_label = generated("api.labels.move_label")
-    get_label = generated("api.labels.get_label")
+    save = generated("api", "prompts", "save_prompt")
+    get_prompt = generated("api", "prompts", "get_prompt")
+    create_label = generated("api", "labels", "create_label")
+    move_label = generated("api", "labels", "move_label")
+    get_label = generated("api", "labels", "get_label")
 
     saved = save.sync_detailed(client=api, body=models.SaveRequest(text="Hi {{ name }}"))
     assert (

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from api.store import ID_REGEX
+from api.text.diffs import MAX_DIFF_BYTES, MAX_DIFF_LINES
+from api.text.reader import MAX_NAME_CHARS, MAX_NAMES
 
 PromptId = Annotated[
     str,
@@ -20,7 +22,14 @@ PromptId = Annotated[
         description="A prompt id: a UUID, which is also the capability to read the prompt",
     ),
 ]
-Names = Annotated[list[str], Meta(description="Sorted and unique")]
+Names = Annotated[
+    list[str],
+    Meta(
+        description=f"Sorted and unique; at most {MAX_NAMES}, each at most {MAX_NAME_CHARS} "
+        f"characters (a longer name is shown as its first {MAX_NAME_CHARS} and '…', and "
+        "`truncated` is true)"
+    ),
+]
 Sha256 = Annotated[str, Meta(description="sha256 of the text's UTF-8 bytes, in hex")]
 Time = Annotated[str, Meta(description="ISO 8601, UTC, microseconds: text order is time order")]
 
@@ -79,7 +88,11 @@ class Template(Struct):
     variables: Names
     slots: Names
     truncated: Annotated[
-        bool, Meta(description="The reader stopped at its work limit; the lists may be partial")
+        bool,
+        Meta(
+            description="The reader stopped at its work limit, or a list or a name was cut at "
+            "its cap; the lists may be partial"
+        ),
     ] = False
 
 
@@ -94,13 +107,20 @@ class Prompt(Struct):
     template: Template
 
 
-class TemplateChanges(Struct):
+class TemplateChanges(Struct, omit_defaults=True):
     """What the newer version's interface added and removed, by kind."""
 
     variables_added: Names
     variables_removed: Names
     slots_added: Names
     slots_removed: Names
+    truncated: Annotated[
+        bool,
+        Meta(
+            description=f"Present, and true, when a list was cut at {MAX_NAMES} names or "
+            "either interface is truncated: the changes may be partial"
+        ),
+    ] = False
 
 
 class PromptSummary(Struct):
@@ -131,7 +151,13 @@ class History(Struct):
     """Ancestors, nearest first; `next` continues the list."""
 
     id: PromptId
-    ancestors: list[HistoryEntry]
+    ancestors: Annotated[
+        list[HistoryEntry],
+        Meta(
+            description="At most `limit`, and fewer when more would pass 1 MiB of JSON "
+            "(api/resources/history.py): `next` then continues where it stopped"
+        ),
+    ]
     limit: int
     next: str | None
 
@@ -149,6 +175,13 @@ class Diff(Struct):
         Meta(
             description="False when the texts differ almost everywhere: the changed middle "
             "is then shown as one replacement (correct, not the smallest diff)"
+        ),
+    ]
+    truncated: Annotated[
+        bool,
+        Meta(
+            description=f"The diff stops, at the end of a line, at {MAX_DIFF_LINES:,} lines "
+            f"or {MAX_DIFF_BYTES // 1024} KiB: `added` and `removed` still count all of it"
         ),
     ]
     template_changes: TemplateChanges

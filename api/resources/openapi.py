@@ -11,11 +11,10 @@ import msgspec
 
 from api.http import bodies, label_bodies
 from api.resources import openapi_conventions as conventions
+from api.resources.openapi_conventions import ID, OBJECT, REF, TEXT, op, query
+from api.text.diffs import MAX_DIFF_BYTES, MAX_DIFF_LINES
 
-REF = "#/components/schemas/{name}"
-ID = {"name": "prompt_id", "in": "path", "required": True, "schema": {"type": "string"}}
 TOKEN = {"name": "X-Delete-Token", "in": "header", "required": True, "schema": {"type": "string"}}
-TEXT = {"text/plain": {"schema": {"type": "string"}}}
 NAME = {
     "name": "name",
     "in": "path",
@@ -31,35 +30,6 @@ IF_MATCH = {
     "description": "The label's ETag: the change is refused (412) if the label moved since",
     "schema": {"type": "string"},
 }
-OBJECT = {"application/json": {"schema": {"type": "object"}}}
-
-
-def _content(schema: str) -> dict:
-    return {"application/json": {"schema": {"$ref": REF.format(name=schema)}}}
-
-
-def _query(name: str, maximum: int | None = None) -> dict:
-    schema = (
-        {"type": "integer", "minimum": 1, "maximum": maximum} if maximum else {"type": "string"}
-    )
-    return {"name": name, "in": "query", "required": False, "schema": schema}
-
-
-def op(
-    summary: str, responses: dict, params=(ID,), body: str | None = None, error="Error", **more
-) -> dict:
-    """One operation. A response is "description" (an `error` body), (description, schema
-    name), (description, content) or (description, None) for no body."""
-    answers = {}
-    for status, answer in responses.items():
-        description, content = (answer, error) if isinstance(answer, str) else answer
-        answers[status] = {"description": description}
-        if content is not None:
-            answers[status]["content"] = _content(content) if isinstance(content, str) else content
-    operation = {"summary": summary, "parameters": list(params), "responses": answers, **more}
-    if body:
-        operation["requestBody"] = {"required": True, "content": _content(body)}
-    return operation
 
 
 NOT_FOUND = {"404": "No prompt has this id"}
@@ -107,7 +77,7 @@ PATHS = {
         "get": op(
             "List prompts newest first (admin)",
             {"200": ("A page of prompts", "Listing"), "400": "Bad limit or cursor", **ADMIN},
-            params=(_query("limit", 1000), _query("cursor")),
+            params=(query("limit", 1000), query("cursor")),
             **AS_ADMIN,
         ),
     },
@@ -143,21 +113,22 @@ PATHS = {
     },
     "/api/prompts/{prompt_id}/history": {
         "get": op(
-            "Ancestors, nearest first",
+            "Ancestors, nearest first: at most `limit`, and at most 1 MiB a page",
             {"200": ("Ancestors", "History"), **NOT_FOUND, "400": "Bad limit"},
-            params=(ID, _query("limit", 1000)),
+            params=(ID, query("limit", 1000)),
         ),
     },
     "/api/prompts/{prompt_id}/diff": {
         "get": op(
-            "Unified diff from another version (default: the parent)",
+            "Unified diff from another version (default: the parent), cut at "
+            f"{MAX_DIFF_LINES:,} lines or {MAX_DIFF_BYTES // 1024} KiB (`truncated`)",
             {
                 "200": ("The diff", "Diff"),
                 **GONE,
                 "400": "'against' is not a UUID",
                 "422": "'against' names no prompt",
             },
-            params=(ID, _query("against")),
+            params=(ID, query("against")),
         ),
     },
     "/api/prompts/{prompt_id}/children": {
@@ -236,7 +207,7 @@ PATHS = {
                 "404": "No label has this name",
                 "400": "A bad name, limit or before",
             },
-            params=(NAME, _query("limit", 1000), _query("before")),
+            params=(NAME, query("limit", 1000), query("before")),
         ),
     },
     "/api/stats": {

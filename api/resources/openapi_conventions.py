@@ -1,15 +1,50 @@
 """What every operation of the OpenAPI document shares, added to the table in one pass.
 
-`openapi.py` writes each operation's own answers; this adds what holds across routes,
-so that a client generator sees it: an `operationId` and a tag for each operation (the
-names generated functions get), the 400 that any unknown query parameter gets, the 304
-of every answer with an ETag, and the response headers clients act on (X-Request-ID,
-Location, ETag, Cache-Control, Retry-After), and an example for each request body.
+`openapi.py` writes each operation's own answers with `op()`; this adds what holds
+across routes, so that a client generator sees it: an `operationId` and a tag for each
+operation (the names generated functions get), the 400 that any unknown query parameter
+gets, the 304 of every answer with an ETag, the response headers clients act on
+(X-Request-ID, Location, ETag, Cache-Control, Retry-After), and an example for each
+request body.
 """
 
 from __future__ import annotations
 
 import copy
+
+REF = "#/components/schemas/{name}"
+ID = {"name": "prompt_id", "in": "path", "required": True, "schema": {"type": "string"}}
+TEXT = {"text/plain": {"schema": {"type": "string"}}}
+OBJECT = {"application/json": {"schema": {"type": "object"}}}
+
+
+def content(schema: str) -> dict:
+    return {"application/json": {"schema": {"$ref": REF.format(name=schema)}}}
+
+
+def query(name: str, maximum: int | None = None) -> dict:
+    schema = (
+        {"type": "integer", "minimum": 1, "maximum": maximum} if maximum else {"type": "string"}
+    )
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+def op(
+    summary: str, responses: dict, params=(ID,), body: str | None = None, error="Error", **more
+) -> dict:
+    """One operation. A response is "description" (an `error` body), (description, schema
+    name), (description, content) or (description, None) for no body."""
+    answers = {}
+    for status, answer in responses.items():
+        description, body_of = (answer, error) if isinstance(answer, str) else answer
+        answers[status] = {"description": description}
+        if body_of is not None:
+            answers[status]["content"] = content(body_of) if isinstance(body_of, str) else body_of
+    operation = {"summary": summary, "parameters": list(params), "responses": answers, **more}
+    if body:
+        operation["requestBody"] = {"required": True, "content": content(body)}
+    return operation
+
 
 # (path, method) -> (operationId, tag)
 OPERATIONS = {
@@ -107,7 +142,7 @@ def _shared(path: str, method: str, operation: dict) -> None:
     else:
         responses["400"] = {
             "description": UNKNOWN_QUERY.capitalize(),
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            "content": content("Error"),
         }
     etag = (path, method) in VALIDATED
     if etag:

@@ -17,7 +17,6 @@ from api.http.bodies import (
     Diff,
     Health,
     History,
-    HistoryEntry,
     Prompt,
     PromptSummary,
     Stats,
@@ -28,13 +27,14 @@ from api.http.decoding import parse_id
 from api.http.links import Links
 from api.http.ratelimit import SaveLimiter
 from api.http.routes import DELETE
+from api.resources import history
 from api.resources.scrubbing import ScrubRetry
-from api.store import Ancestor, PromptNotFound, PromptRemoved, Store, Version, validate_prompt_id
+from api.store import PromptNotFound, PromptRemoved, Store, Version, validate_prompt_id
 from api.text import interface as template_interface
 from api.text.diffs import unified_diff
 
 HISTORY_DEFAULT, HISTORY_MAX = 100, 1000
-BODY_SHAPE = "json-t2"  # in the ETag of a version's JSON: change it when the body changes
+BODY_SHAPE = "json-t3"  # in the ETag of a version's JSON: change it when the body changes
 log = logging.getLogger("prompt_store")
 
 
@@ -63,8 +63,8 @@ class PromptVersion:
     def on_get(self, req, resp, prompt_id):
         version = self.store.prompts.get(prompt_id)
         resp.append_link(f"/api/prompts/{version.id}/labels", "labels")  # they move; it does not
-        # The tag names the body's shape too ("t2": `template` with `truncated`), so a copy
-        # cached from an older shape is never taken for current.
+        # The tag names the body's shape too ("t3": `template` with `truncated`, its names
+        # within the caps), so a copy cached from an older shape is never taken for current.
         if not _cacheable(req, resp, f"{BODY_SHAPE}-{version.sha256}", self.max_age):
             resp.media = Prompt(
                 version.id,
@@ -93,7 +93,7 @@ def stored_template(version: Version) -> Template | msgspec.Raw:
     # The stored JSON is the body's `template` exactly: encoded as it is, never decoded.
     if version.template is None:  # written by an older release: read the text
         return Template(**template_interface.extract(version.text))
-    return msgspec.Raw(version.template)
+    return msgspec.Raw(template_interface.served(version.template))
 
 
 def _interface(version: Version | None) -> dict:
@@ -133,36 +133,12 @@ class PromptHistory:
         )
         # One more than asked: whether the list goes on, and the last one's parent.
         ancestors = self.store.prompts.history(prompt_id, limit=limit + 1)
-        share = self.links.share
-        parents = ancestors[1:] + [None]  # each one's parent is the next one
-        entries = [
-            HistoryEntry(*a[:6], url=share(a.id), template_changes=_changes(a, parent))
-            for a, parent in zip(ancestors[:limit], parents, strict=False)
-        ]
+        entries, more = history.page(ancestors, limit, self.links.share)
         # The last ancestor's own history continues the list.
-        following = (
-            f"/api/prompts/{entries[-1].id}/history?limit={limit}"
-            if len(ancestors) > limit
-            else None
-        )
+        following = f"/api/prompts/{entries[-1].id}/history?limit={limit}" if more else None
         resp.media = History(validate_prompt_id(prompt_id), entries, limit, following)
 
     on_head = on_get
-
-
-NO_CHANGES = TemplateChanges([], [], [], [])
-
-
-def _changes(version: Ancestor, parent: Ancestor | None) -> TemplateChanges | None:
-    """What a version's interface changed from its parent's, when both are known."""
-    if parent is None or version.template is None or parent.template is None:
-        return None  # a first version, a removed one or a removed parent: nothing to compare
-    if version.template == parent.template:
-        return NO_CHANGES  # most edits keep the interface: no JSON is decoded for them
-    decode = template_interface.loaded
-    return TemplateChanges(
-        **template_interface.changes(decode(parent.template, ""), decode(version.template, ""))
-    )
 
 
 class PromptDiff:

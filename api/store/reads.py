@@ -6,6 +6,7 @@ from api.store.connection import Database
 from api.store.errors import InvalidPromptId, PromptNotFound, PromptRemoved
 from api.store.rows import Ancestor, Listed, Version, VersionMeta
 from api.store.values import SUMMARY_CHARS, summarise, validate_prompt_id
+from api.text.interface import MAX_STORED_CHARS
 
 GET = (
     "SELECT id, parent_id, text, created_at, sha256, removed_at, template FROM prompts WHERE id = ?"
@@ -17,14 +18,17 @@ FIND_ROOT = (
 FIND_CHILD = (
     "SELECT id, parent_id, created_at, sha256 FROM prompts WHERE parent_id = ? AND sha256 = ?"
 )
+# A stored interface longer than any within the caps was written before them: it is not
+# read (a history shows no changes for it) rather than read whole for every entry.
+_TEMPLATE = f"CASE WHEN length({{0}}template) <= {MAX_STORED_CHARS} THEN {{0}}template END"
 HISTORY = f"""
 WITH RECURSIVE ancestry (id, parent_id, created_at, sha256, head, removed, template, depth) AS (
     SELECT id, parent_id, created_at, sha256, substr(text, 1, {SUMMARY_CHARS * 4}),
-           removed_at IS NOT NULL, template, 0
+           removed_at IS NOT NULL, {_TEMPLATE.format("")}, 0
     FROM prompts WHERE id = ?
     UNION ALL
     SELECT p.id, p.parent_id, p.created_at, p.sha256, substr(p.text, 1, {SUMMARY_CHARS * 4}),
-           p.removed_at IS NOT NULL, p.template, a.depth + 1
+           p.removed_at IS NOT NULL, {_TEMPLATE.format("p.")}, a.depth + 1
     FROM prompts AS p JOIN ancestry AS a ON p.id = a.parent_id
     WHERE a.depth < ?
 )

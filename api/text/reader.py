@@ -21,6 +21,14 @@ from collections.abc import Sequence
 MAX_PARTS = 5_000  # {{ }}, {% %}, [[ ]], comments and raw blocks, and {{ }} in slots
 MAX_TOKENS = 10_000  # tokens read inside those parts, all together
 MAX_SCOPES = 1_000  # {% for %}, {% with %} and {% macro %} open at once
+# What the reader reports is capped too (api/text/interface.py applies these): a
+# longer name is reported as its first MAX_NAME_CHARS characters (code points) and
+# NAME_CUT; past MAX_NAMES names of a kind (variables, slots), the first MAX_NAMES in
+# sorted order. Either sets `truncated`. So the interface of any text is at most about
+# 40 KiB, and an entry of a history at most four such lists.
+MAX_NAME_CHARS = 100
+MAX_NAMES = 200
+NAME_CUT = "\u2026"  # "…"
 
 # One pass over the text, in document order. A body may not contain its own opener,
 # so an unclosed `{{` or `[[` is skipped and the next well-formed one still matches.

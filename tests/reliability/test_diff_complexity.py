@@ -1,19 +1,26 @@
 """A diff's cost stays bounded by the texts' length, whatever the texts are.
 
 Generators build pairs of texts that are costly to compare (reversed, shuffled,
-densely edited, repetitive) at 1, 10, 100 and 200 KiB; the CPU time must grow no
-faster than the size, in this process and for a whole diff request through gunicorn.
-Times are only compared with others measured in the same test, never with a constant.
+densely edited, repetitive, the issue's one-character lines) at 1, 10, 100 and 200
+KiB; the CPU time must grow no faster than the size, in this process and for a whole
+diff request through gunicorn. The work done here, counted as lines of api/text/diffs.py
+and api/text/line_match.py run, stops growing at the caps and stays under a bound derived
+from them (about 30 ms of CPU); Hypothesis searches for pairs that do more. Times are
+only compared with others measured in the same test, never with a constant.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import sys
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings, target
+from hypothesis import strategies as st
 
+from api.text import diffs, line_match
 from api.text.diffs import unified_diff
 from bench.servers import Gunicorn
 
@@ -35,7 +42,18 @@ def _pairs(size: int) -> dict[str, tuple[str, str]]:
     lines = _numbered(size)
     shuffled = random.Random(size).sample(lines, len(lines))
     repeated = "".join(line * 3 for line in lines[: len(lines) // 3])
+    letters = [random.Random(size).choice("abc") + "\n" for _ in range(size // 2)]
     return {
+        # The issue's pair: 102,400 one-character lines at 200 KiB, every second replaced.
+        "one-character lines, every second replaced": (
+            "".join(letters),
+            "".join(line if i % 2 else "d\n" for i, line in enumerate(letters)),
+        ),
+        "one-character lines, drawn again": (
+            "".join(letters),
+            "".join(random.Random(-size).choice("abc") + "\n" for _ in letters),
+        ),
+        "empty lines against short ones": ("\n" * size, "x\n" * (size // 2)),
         "reversed": ("".join(lines), "".join(reversed(lines))),
         "shuffled": ("".join(lines), "".join(shuffled)),
         "every other line edited": (
@@ -71,6 +89,73 @@ def test_diff_time_grows_no_faster_than_the_texts(case):
     assert times[200 * KIB] <= 40 * times[10 * KIB] + 0.005, times
 
 
+# -- counted work: no clock -----------------------------------------------------------------
+
+# Lines run at most, whatever the texts: about 10 a step of the search (WORK_LIMIT), 10 a
+# line compared (MAX_COMPARED a side) and 10 a line written (MAX_DIFF_LINES). Measured:
+# about 1.15 million for the costliest pairs here, at 100 KiB as at 200 KiB.
+STEPS_CAP = 12 * diffs.WORK_LIMIT + 10 * 2 * diffs.MAX_COMPARED + 10 * diffs.MAX_DIFF_LINES
+
+
+def steps(old: str, new: str) -> tuple[int, dict]:
+    """Count the lines of the diff's own modules run while diffing; return it and the body."""
+    files = {diffs.__file__, line_match.__file__}
+    count = 0
+
+    def line(frame, event, arg):
+        nonlocal count
+        count += event == "line"
+        return line
+
+    def call(frame, event, arg):
+        nonlocal count
+        if frame.f_code.co_filename not in files:
+            return None
+        count += 1
+        return line
+
+    previous = sys.gettrace()
+    sys.settrace(call)
+    try:
+        body = unified_diff(old, new, "old", "new")
+    finally:
+        sys.settrace(previous)
+    return count, body
+
+
+@pytest.mark.parametrize("case", list(_pairs(KIB)))
+def test_counted_work_stops_at_the_caps_and_the_answer_is_bounded(case):
+    counted = {}
+    for size in (100 * KIB, 200 * KIB):
+        counted[size], body = steps(*_pairs(size)[case])
+        assert len(body["diff"].splitlines()) <= diffs.MAX_DIFF_LINES + 1, size
+        assert len(body["diff"].encode()) <= diffs.MAX_DIFF_BYTES, size
+    assert counted[200 * KIB] <= STEPS_CAP, counted
+    # Twice the text: at most twice the work (linear), flat once the caps are reached.
+    assert counted[200 * KIB] <= 2.2 * counted[100 * KIB] + 1000, counted
+
+
+LINES = st.sampled_from(["a\n", "b\n", "c\n", "\n", "ab\n", "a", "x y\n", "é\r\n", "\r"])
+units = st.lists(LINES, min_size=1, max_size=8)
+
+
+def _repeated(unit: list[str], size: int) -> str:
+    piece = "".join(unit)
+    return piece * (size // max(1, len(piece.encode())))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(old=units, new=units, edit=st.integers(1, 9))
+def test_no_pair_found_passes_the_work_cap(old, new, edit):
+    a = _repeated(old, 200 * KIB).splitlines(keepends=True)
+    b = _repeated(new, 200 * KIB).splitlines(keepends=True)
+    b = [line if i % edit else "edited\n" for i, line in enumerate(b)]
+    work, body = steps("".join(a), "".join(b))
+    target(float(work), label="lines run")
+    assert work <= STEPS_CAP
+    assert len(body["diff"].encode()) <= diffs.MAX_DIFF_BYTES
+
+
 def _diff_cost(server, old: str, new: str) -> float:
     """The server's CPU seconds for the diff of a child `new` of `old` (best of two)."""
     status, _, body = server.request("POST", "/api/prompts", {"text": old})
@@ -80,9 +165,10 @@ def _diff_cost(server, old: str, new: str) -> float:
     costs = []
     for _ in range(2):
         before = server.cpu_seconds()
-        status, _, _ = server.request("GET", f"/api/prompts/{child}/diff")
+        status, _, body = server.request("GET", f"/api/prompts/{child}/diff")
         costs.append(server.cpu_seconds() - before)
         assert status == 200
+        assert len(body) <= diffs.MAX_DIFF_BYTES + 16 * KIB  # JSON escapes, ids, counts
     return min(costs)
 
 

@@ -157,7 +157,8 @@ def route_costs(server, name: str, size: int) -> dict[str, float]:
     status, child, took["save a child"] = costed(server, "POST", "/api/prompts", child_body)
     assert status == 201
     status, diff, took["diff"] = costed(server, "GET", f"/api/prompts/{child['id']}/diff")
-    assert status == 200 and len(diff["template_changes"]) == 4  # both read uncached
+    changes = diff["template_changes"]
+    assert status == 200 and {"variables_added", "slots_removed"} <= set(changes)
     loaded_text = text()
     status, saved, _ = costed(server, "POST", "/api/prompts", {"text": loaded_text})
     assert status == 201
