@@ -5,6 +5,8 @@ import { writeSentence } from "./changes.js";
 import { $, element } from "./dom.js";
 import { state } from "./state.js";
 
+const SHOWN = 5000;
+
 function diffLine(line) {
   if (line.startsWith("+")) return element("ins", "", line);
   if (line.startsWith("-")) return element("del", "", line);
@@ -33,7 +35,14 @@ export async function loadDiff(id) {
   const lines = data.diff.split("\n").slice(2).filter(Boolean); // no ---/+++ header
   $("#diff-summary").textContent = `This version against its parent: ${data.added} added, ` +
     `${data.removed} removed.`;
-  $("#diff").append(...lines.map(diffLine));
+  // A line an element: past SHOWN lines the page would grow without bound (and a spread
+  // of 200,000 arguments overflows the stack).
+  const shown = document.createDocumentFragment();
+  for (const line of lines.slice(0, SHOWN)) shown.append(diffLine(line));
+  if (lines.length > SHOWN) {
+    shown.append(element("span", "note", `… and ${lines.length - SHOWN} more lines, not shown here.`));
+  }
+  $("#diff").append(shown);
 }
 
 export function closeDiff() {

@@ -24,7 +24,8 @@ export class Highlighter {
       this.schedule(false);
     });
     // Resized by its handle or by the window: other lines come on screen.
-    new ResizeObserver(() => this.schedule(false)).observe(textarea);
+    // (`box`: the element of a stand-in for a textarea, the read-only view's.)
+    new ResizeObserver(() => this.schedule(false)).observe(textarea.box || textarea);
   }
 
   // Repaint before the next frame: several inputs in one frame are painted once.

@@ -245,3 +245,23 @@ def test_every_json_answer_says_how_it_may_be_cached(client, save, admin_headers
             assert cache == "no-store", resp.request.path
         if "Authorization" in resp.request.headers:
             assert cache == "no-store", resp.request.path
+
+
+def test_a_text_past_the_line_bound_is_rendered_read_only_and_escaped(client, save):
+    from api.resources.pages import READ_ONLY_LINES
+
+    at_bound = save("x" + "\n" * (READ_ONLY_LINES - 1))  # exactly the bound: editable
+    page = client.get(f"/p/{at_bound['id']}").text
+    assert "<textarea" in page and 'id="reader"' not in page
+    assert re.search(r'<p id="read-only" hidden>', page)
+    payload = "</template><script>alert(1)</script>" + "\n" * READ_ONLY_LINES
+    past = save(payload)
+    page = client.get(f"/p/{past['id']}").text
+    assert "<textarea" not in page and '<pre id="reader"' in page
+    assert "<script>alert(1)</script>" not in page
+    source = re.search(r'<template id="source">(.*?)</template>', page, re.S).group(1)
+    import html
+
+    assert html.unescape(source) == payload
+    assert not re.search(r'<p id="read-only" hidden>', page)
+    assert f"this version has {READ_ONLY_LINES + 1:,} lines" in page

@@ -11,6 +11,34 @@ import falcon
 from api.store import InvalidPromptId, PromptNotFound, PromptRemoved, Store, summarise
 
 _TEMPLATES = Path(__file__).parent / "templates"
+# Past this many lines a version opens read-only (a <pre> lays out 200 KiB of newlines in
+# a fifth of a second; Chromium's textarea takes over a second, and a quarter of one a
+# key): the page offers to edit it anyway. docs/editor.md has the figures.
+READ_ONLY_LINES = 10_000
+EDITOR = (
+    '<div id="highlight" aria-hidden="true"></div>\n'
+    '<textarea id="editor" spellcheck="false" autocapitalize="off" autofocus\n'
+    '          aria-describedby="hint keys-hint">\n{text}</textarea>'
+)
+# The text waits in an inert <template> (not laid out: a <pre> of 200,000 lines costs
+# half a second more than the same text in the reader's blocks of lines).
+READER = (
+    '<pre id="reader" tabindex="0" aria-label="Prompt (read-only)"></pre>\n'
+    '<template id="source">{text}</template>'
+)
+
+
+def lines(text: str) -> int:
+    return text.count("\n") + 1
+
+
+def read_only_why(count: int) -> str:
+    """The page's sentence for a version shown read-only (static/reader.js says the same)."""
+    return (
+        f"Shown read-only: this version has {count:,} lines, and a browser's text box takes "
+        "seconds to open that many and a long moment for each key. Copy, history, diff and "
+        "labels work as usual."
+    )
 
 
 def _template(name: str) -> Template:
@@ -57,9 +85,14 @@ class EditorPage:
     on_head = on_get
 
     def _render(self, title: str, text: str, prompt_id: str, status: str) -> str:
+        count = lines(text)
+        reading = count > READ_ONLY_LINES
         return self.page.substitute(
             title=html.escape(title),
-            text=html.escape(text),
+            code=(READER if reading else EDITOR).format(text=html.escape(text)),
+            read_only_lines=READ_ONLY_LINES,
+            read_only_hidden="" if reading else "hidden",
+            read_only_why=html.escape(read_only_why(count)) if reading else "",
             prompt_id=html.escape(prompt_id),
             max_bytes=self.max_bytes,
             status=status,
