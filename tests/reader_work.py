@@ -1,10 +1,15 @@
-"""The template reader's work, counted as lines of it run, and its CPU time: no wall clock."""
+"""Work counted as lines of our modules run, and CPU time: no wall clock.
+
+For the template reader here; `lines_run` also counts the diff's work.
+"""
 
 from __future__ import annotations
 
 import gc
 import sys
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from api.text import interface as template_interface
 from api.text import reader as template_reader
@@ -13,6 +18,7 @@ from api.text.reader import MAX_PARTS, MAX_TOKENS
 
 # Lines any text can cost, however long: a part costs at most about 46 (a {{ }} in a
 # slot, read cold), a token about 20.
+T = TypeVar("T")
 STEPS_CAP = 50 * MAX_PARTS + 25 * MAX_TOKENS
 
 
@@ -21,9 +27,8 @@ def _cold() -> None:
     template_reader._cached_names.cache_clear()
 
 
-def steps(text: str) -> int:
-    """Count the lines of the template reader run while reading `text`, from a cold cache."""
-    files = {template_reader.__file__, template_interface.__file__}
+def lines_run(files: set[str], work: Callable[[], T]) -> tuple[int, T]:
+    """Run `work`; return the lines of `files` it ran (an operation count) and its result."""
     count = 0
 
     def line(frame, event, arg):
@@ -38,13 +43,21 @@ def steps(text: str) -> int:
         count += 1
         return line
 
-    _cold()
     previous = sys.gettrace()
     sys.settrace(call)
     try:
-        extract(text)
+        result = work()
     finally:
         sys.settrace(previous)
+    return count, result
+
+
+def steps(text: str) -> int:
+    """Count the lines of the template reader run while reading `text`, from a cold cache."""
+    _cold()
+    count, _ = lines_run(
+        {template_reader.__file__, template_interface.__file__}, lambda: extract(text)
+    )
     return count
 
 

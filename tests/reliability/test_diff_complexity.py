@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 import time
 
 import pytest
@@ -23,6 +22,7 @@ from hypothesis import strategies as st
 from api.text import diffs, line_match
 from api.text.diffs import unified_diff
 from bench.servers import Gunicorn
+from tests.reader_work import lines_run
 
 KIB = 1024
 SIZES = (1 * KIB, 10 * KIB, 100 * KIB, 200 * KIB)
@@ -100,27 +100,7 @@ STEPS_CAP = 12 * diffs.WORK_LIMIT + 10 * 2 * diffs.MAX_COMPARED + 10 * diffs.MAX
 def steps(old: str, new: str) -> tuple[int, dict]:
     """Count the lines of the diff's own modules run while diffing; return it and the body."""
     files = {diffs.__file__, line_match.__file__}
-    count = 0
-
-    def line(frame, event, arg):
-        nonlocal count
-        count += event == "line"
-        return line
-
-    def call(frame, event, arg):
-        nonlocal count
-        if frame.f_code.co_filename not in files:
-            return None
-        count += 1
-        return line
-
-    previous = sys.gettrace()
-    sys.settrace(call)
-    try:
-        body = unified_diff(old, new, "old", "new")
-    finally:
-        sys.settrace(previous)
-    return count, body
+    return lines_run(files, lambda: unified_diff(old, new, "old", "new"))
 
 
 @pytest.mark.parametrize("case", list(_pairs(KIB)))
