@@ -18,6 +18,7 @@ from api.http.bodies import (
     Health,
     History,
     HistoryEntry,
+    MovedOn,
     Prompt,
     PromptSummary,
     Stats,
@@ -135,8 +136,12 @@ class PromptHistory:
         ancestors = self.store.prompts.history(prompt_id, limit=limit + 1)
         share = self.links.share
         parents = ancestors[1:] + [None]  # each one's parent is the next one
+        prompt_id = validate_prompt_id(prompt_id)
+        labels = self.store.labels.pointing_at_each([prompt_id] + [a.id for a in ancestors[:limit]])
         entries = [
-            HistoryEntry(*a[:6], url=share(a.id), template_changes=_changes(a, parent))
+            HistoryEntry(
+                *a[:6], url=share(a.id), template_changes=_changes(a, parent), labels=labels[a.id]
+            )
             for a, parent in zip(ancestors[:limit], parents, strict=False)
         ]
         # The last ancestor's own history continues the list.
@@ -145,7 +150,18 @@ class PromptHistory:
             if len(ancestors) > limit
             else None
         )
-        resp.media = History(validate_prompt_id(prompt_id), entries, limit, following)
+        moved_on = [
+            MovedOn(name, target, self.store.prompts.number(target))
+            for name, target in self.store.labels.moved_on(prompt_id)
+        ]
+        resp.media = History(
+            id=prompt_id,
+            ancestors=entries,
+            limit=limit,
+            next=following,
+            labels=labels[prompt_id],
+            moved_on=moved_on,
+        )
 
     on_head = on_get
 
