@@ -49,3 +49,34 @@ def test_the_version_number_is_null_past_its_cap(store, save):
     ids = lineage(save, 4)
     assert store.prompts.number(ids[3]) == 4 and store.prompts.number(ids[0]) == 1
     assert store.prompts.number(ids[3], cap=3) is None
+
+
+def test_the_history_says_when_the_version_was_saved_and_what_it_changed(client, save):
+    root = save("Summarise {{ doc }}.")
+    child = save("Summarise {{ doc }} for {{ reader }}.", root["id"])
+    answer = client.get(f"/api/prompts/{child['id']}/history").json
+    assert answer["created_at"] == child["created_at"]
+    assert answer["template_changes"]["variables_added"] == ["reader"]
+    assert client.get(f"/api/prompts/{root['id']}/history").json["template_changes"] is None
+
+
+def test_a_created_label_carries_the_etag_a_first_move_sends(client, save):
+    root = save("Summarise {{ doc }}.")
+    made = client.post_json("/api/labels", {"name": "app", "id": root["id"]})
+    assert made.headers["ETag"] == client.get("/api/labels/app").headers["ETag"]
+
+
+def test_a_removed_versions_page_links_to_the_nearest_earlier_version(client, save):
+    root = save("one")
+    child = save("two", root["id"])
+    grandchild = save("three", child["id"])
+    for removed in (grandchild, child):
+        client.delete(
+            f"/api/prompts/{removed['id']}", headers={"X-Delete-Token": removed["delete_token"]}
+        )
+    page = client.get(f"/p/{grandchild['id']}", status=410).text
+    assert f'<a id="earlier" href="/p/{root["id"]}">Open the nearest earlier version →</a>' in page
+    page = client.get(f"/p/{child['id']}", status=410).text
+    assert "Open the version it was saved from" in page
+    client.delete(f"/api/prompts/{root['id']}", headers={"X-Delete-Token": root["delete_token"]})
+    assert 'id="earlier"' not in client.get(f"/p/{child['id']}", status=410).text

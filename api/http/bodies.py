@@ -154,6 +154,11 @@ class History(Struct, kw_only=True):
     ancestors: list[HistoryEntry]
     limit: int
     next: str | None
+    created_at: Annotated[Time, Meta(description="When the version asked about was saved")]
+    template_changes: Annotated[
+        TemplateChanges | None,
+        Meta(description="What the version asked about changed against its parent, as above"),
+    ]
     labels: LabelNames
     moved_on: Annotated[
         list[MovedOn],

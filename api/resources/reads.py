@@ -133,10 +133,10 @@ class PromptHistory:
             "limit", min_value=1, max_value=HISTORY_MAX, default=HISTORY_DEFAULT
         )
         # One more than asked: whether the list goes on, and the last one's parent.
-        ancestors = self.store.prompts.history(prompt_id, limit=limit + 1)
+        version, *ancestors = self.store.prompts.lineage(prompt_id, limit=limit + 1)
         share = self.links.share
         parents = ancestors[1:] + [None]  # each one's parent is the next one
-        prompt_id = validate_prompt_id(prompt_id)
+        prompt_id = version.id
         labels = self.store.labels.pointing_at_each([prompt_id] + [a.id for a in ancestors[:limit]])
         entries = [
             HistoryEntry(
@@ -159,6 +159,8 @@ class PromptHistory:
             ancestors=entries,
             limit=limit,
             next=following,
+            created_at=version.created_at,
+            template_changes=_changes(version, ancestors[0] if ancestors else None),
             labels=labels[prompt_id],
             moved_on=moved_on,
         )

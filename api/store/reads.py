@@ -93,6 +93,10 @@ class VersionReads:
 
     def history(self, prompt_id: str, limit: int | None = None) -> list[Ancestor]:
         """Return the ancestors of a version, nearest first, at most `limit`, in one query."""
+        return self.lineage(prompt_id, limit)[1:]
+
+    def lineage(self, prompt_id: str, limit: int | None = None) -> list[Ancestor]:
+        """Return a version and its ancestors, nearest first, at most `limit` of them."""
         depth = NO_LIMIT if limit is None else max(0, limit)
         rows = self.database.execute(HISTORY, (validate_prompt_id(prompt_id), depth))
         found = [
@@ -101,7 +105,7 @@ class VersionReads:
         ]
         if not found:
             raise PromptNotFound(prompt_id)
-        return found[1:]
+        return found
 
     def number(self, prompt_id: str, cap: int = 1000) -> int | None:
         """Return a version's number (its depth, 1 for a root), or None past `cap`."""
