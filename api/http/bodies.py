@@ -134,6 +134,11 @@ class PromptSummary(Struct):
     removed: Annotated[bool, Meta(description="A tombstone: its text was removed")]
 
 
+LabelNames = Annotated[
+    list[str], Meta(description="The names of the labels that point at this version now")
+]
+
+
 class HistoryEntry(PromptSummary, kw_only=True):
     """An ancestor, with its share URL and what it changed in the template interface."""
 
@@ -145,9 +150,24 @@ class HistoryEntry(PromptSummary, kw_only=True):
             "first version, and where it or its parent was removed"
         ),
     ]
+    labels: LabelNames
 
 
-class History(Struct):
+class MovedOn(Struct):
+    """A label that pointed at this version once and points at another one now."""
+
+    name: str
+    id: PromptId
+    version: Annotated[
+        int | None,
+        Meta(
+            description="The version number of where it points now: its depth in its lineage, "
+            "1 for a root; null past 1000 ancestors"
+        ),
+    ]
+
+
+class History(Struct, kw_only=True):
     """Ancestors, nearest first; `next` continues the list."""
 
     id: PromptId
@@ -160,6 +180,16 @@ class History(Struct):
     ]
     limit: int
     next: str | None
+    created_at: Annotated[Time, Meta(description="When the version asked about was saved")]
+    template_changes: Annotated[
+        TemplateChanges | None,
+        Meta(description="What the version asked about changed against its parent, as above"),
+    ]
+    labels: LabelNames
+    moved_on: Annotated[
+        list[MovedOn],
+        Meta(description="Labels that pointed at this version and have moved on (at most 5)"),
+    ]
 
 
 class Diff(Struct):

@@ -4,44 +4,70 @@ Each entry is bounded (a summary of a fixed length, and `template_changes` withi
 interface's caps), and the page stops before the entry that would take it past
 MAX_PAGE_BYTES of JSON, or the one whose interfaces would take the decoding past
 MAX_DECODED_CHARS; `next` then continues from the last entry shown. The size is an
-upper bound counted from the entry's parts, never by encoding it twice.
+upper bound counted from the entry's parts (a constant for its bounded fields, the names'
+bytes for the rest), never by encoding it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from api.http.bodies import HistoryEntry, TemplateChanges
-from api.store import Ancestor
+from api.store import SUMMARY_CHARS, Ancestor
 from api.text import interface as template_interface
 
 MAX_PAGE_BYTES = 1024 * 1024
-# An entry's JSON without its summary, url and names: keys, two ids, a time, a sha256.
-ENTRY_BYTES = 400
-PAGE_BYTES = 256  # the page's own fields: id, limit, next
+# An entry's JSON at most, without its names: keys, two ids, a time, a sha256, a url (about
+# 80 bytes), and a summary of SUMMARY_CHARS characters (at most 6 bytes each, as \u0001).
+ENTRY_BYTES = 600 + 6 * SUMMARY_CHARS
+# The page's own fields: id, limit, next, created_at, and the version's moved_on (5 labels).
+PAGE_BYTES = 1024
+LABEL_BYTES = 103  # a label name (at most 100 ASCII characters), its quotes and comma
 # Stored interfaces decoded for one page, in characters: each is at most about 40 KiB, so
 # a lineage whose every version changes a large interface stops early too (about 10 ms).
 MAX_DECODED_CHARS = 2 * 1024 * 1024
 NO_CHANGES = TemplateChanges([], [], [], [])
 
 
+class Page(NamedTuple):
+    entries: list[HistoryEntry]
+    more: bool  # whether the list goes on past the last entry
+    changes: TemplateChanges | None  # what the version asked about changed from its parent
+
+
 def page(
-    ancestors: list[Ancestor], limit: int, share: Callable[[str], str]
-) -> tuple[list[HistoryEntry], bool]:
-    """Return the entries of one page of `ancestors` (nearest first), and whether more follow.
+    version: Ancestor,
+    ancestors: list[Ancestor],
+    limit: int,
+    share: Callable[[str], str],
+    labels: dict[str, list[str]],
+) -> Page:
+    """Return one page of the history of `version`: `ancestors` are nearest first.
 
     `ancestors` holds one more than `limit` when the list goes on: the last entry's parent.
+    `labels` names the labels at each ancestor and at the version.
     """
-    entries, size, changes = [], PAGE_BYTES, _Changes()
+    changes = _Changes()
+    own = changes.between(version, ancestors[0] if ancestors else None)
+    entries: list[HistoryEntry] = []
+    size = PAGE_BYTES + _names_bytes(own)
+    size += LABEL_BYTES * sum(len(names) for names in labels.values())
     parents = ancestors[1:] + [None]  # each one's parent is the next one
     for ancestor, parent in zip(ancestors[:limit], parents, strict=False):
-        url = share(ancestor.id)
         found = changes.between(ancestor, parent)
-        size += ENTRY_BYTES + _text_bytes(ancestor.summary) + len(url) + _names_bytes(found)
+        size += ENTRY_BYTES + _names_bytes(found)
         if entries and (size > MAX_PAGE_BYTES or changes.decoded > MAX_DECODED_CHARS):
             break
-        entries.append(HistoryEntry(*ancestor[:6], url=url, template_changes=found))
-    return entries, len(ancestors) > len(entries)
+        entries.append(
+            HistoryEntry(
+                *ancestor[:6],
+                url=share(ancestor.id),
+                template_changes=found,
+                labels=labels.get(ancestor.id, []),
+            )
+        )
+    return Page(entries, len(ancestors) > len(entries), own)
 
 
 class _Changes:
@@ -66,13 +92,6 @@ class _Changes:
             self.decoded += len(template)
             found = self.interfaces[template] = template_interface.loaded(template, "")
         return found
-
-
-def _text_bytes(text: str) -> int:
-    """At most the bytes of a string's JSON: exact unless it holds a control character."""
-    if text.isprintable():
-        return len(text.encode("utf-8", "surrogatepass")) + text.count('"') + text.count("\\")
-    return 6 * len(text)  # \u0001
 
 
 def _names_bytes(changes: TemplateChanges | None) -> int:

@@ -78,6 +78,7 @@ class Labels:
                 label = self.store.labels.create(request.name, request.id, token)
         resp.status = falcon.HTTP_201
         resp.location = f"/api/labels/{label.name}"
+        resp.etag = json_tag(label)  # what a first move's If-Match can send
         resp.media = LabelCreated(label.name, label.prompt_id, token, self.links.label(label.name))
 
     @contextlib.contextmanager

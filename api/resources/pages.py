@@ -65,6 +65,7 @@ class EditorPage:
             resp.text = self.missing.substitute(
                 title="Prompt removed",
                 message="This prompt was removed by request. Its text is no longer stored.",
+                more=self._earlier(prompt_id),
             )
             return
         except (InvalidPromptId, PromptNotFound):
@@ -76,6 +77,7 @@ class EditorPage:
             resp.text = self.missing.substitute(
                 title="Prompt not found",
                 message="No prompt has this address. Check the link you were given.",
+                more="",
             )
             return
         resp.cache_control = ["private", "no-cache"]
@@ -83,6 +85,16 @@ class EditorPage:
         resp.text = self._render(title, version.text, version.id, "Saved version")
 
     on_head = on_get
+
+    def _earlier(self, prompt_id: str) -> str:
+        """A link to the nearest earlier version still stored, if any (a tombstone keeps its
+        place in the lineage): after a delete, the page is no dead end."""
+        for n, ancestor in enumerate(self.store.prompts.history(prompt_id, limit=100)):
+            if not ancestor.removed:
+                what = "the version it was saved from" if n == 0 else "the nearest earlier version"
+                link = html.escape(f"/p/{ancestor.id}")
+                return f'<p><a id="earlier" href="{link}">Open {what} →</a></p>'
+        return ""
 
     def _render(self, title: str, text: str, prompt_id: str, status: str) -> str:
         count = lines(text)

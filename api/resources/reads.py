@@ -17,6 +17,7 @@ from api.http.bodies import (
     Diff,
     Health,
     History,
+    MovedOn,
     Prompt,
     PromptSummary,
     Stats,
@@ -132,11 +133,28 @@ class PromptHistory:
             "limit", min_value=1, max_value=HISTORY_MAX, default=HISTORY_DEFAULT
         )
         # One more than asked: whether the list goes on, and the last one's parent.
-        ancestors = self.store.prompts.history(prompt_id, limit=limit + 1)
-        entries, more = history.page(ancestors, limit, self.links.share)
+        version, *ancestors = self.store.prompts.lineage(prompt_id, limit=limit + 1)
+        prompt_id = version.id
+        shown = [prompt_id] + [ancestor.id for ancestor in ancestors[:limit]]
+        labels = self.store.labels.pointing_at_each(shown)
+        found = history.page(version, ancestors, limit, self.links.share, labels)
         # The last ancestor's own history continues the list.
-        following = f"/api/prompts/{entries[-1].id}/history?limit={limit}" if more else None
-        resp.media = History(validate_prompt_id(prompt_id), entries, limit, following)
+        last = found.entries[-1].id if found.entries else None
+        following = f"/api/prompts/{last}/history?limit={limit}" if found.more else None
+        moved_on = [
+            MovedOn(name, target, self.store.prompts.number(target))
+            for name, target in self.store.labels.moved_on(prompt_id)
+        ]
+        resp.media = History(
+            id=prompt_id,
+            ancestors=found.entries,
+            limit=limit,
+            next=following,
+            created_at=version.created_at,
+            template_changes=found.changes,
+            labels=labels[prompt_id],
+            moved_on=moved_on,
+        )
 
     on_head = on_get
 

@@ -53,6 +53,19 @@ MOVES = (
     "WHERE m.label = ? AND m.revision < ? ORDER BY m.revision DESC LIMIT ?"
 )
 POINTING = "SELECT name FROM labels WHERE prompt_id = ? ORDER BY name"
+# At most LABELS_SHOWN names a version, the first by name: a history page stays bounded
+# however many labels point at one version.
+LABELS_SHOWN = 20
+POINTING_ANY = (
+    "SELECT prompt_id, name FROM (SELECT prompt_id, name, ROW_NUMBER() OVER "
+    "(PARTITION BY prompt_id ORDER BY name) AS n FROM labels WHERE prompt_id IN ({ids})) "
+    f"AS shown WHERE n <= {LABELS_SHOWN} ORDER BY name"
+)
+# Labels with a move to this version that point at another one now.
+MOVED_ON = (
+    "SELECT DISTINCT l.name, l.prompt_id FROM label_moves AS m JOIN labels AS l "
+    "ON l.name = m.label WHERE m.prompt_id = ? AND l.prompt_id <> ? ORDER BY l.name LIMIT ?"
+)
 LISTING = f"SELECT {COLUMNS} FROM labels WHERE name > ? ORDER BY name LIMIT ?"
 # The label's row is locked first, so a move landing meanwhile (PostgreSQL) cannot add a
 # move row between the two deletes.
@@ -102,6 +115,21 @@ class Labels:
         """Return the names of the labels that point at a version now."""
         rows = self.database.execute(POINTING, (validate_prompt_id(prompt_id),))
         return [name for (name,) in rows]
+
+    def pointing_at_each(self, prompt_ids: list[str]) -> dict[str, list[str]]:
+        """Return, for each of these versions, the names of the labels at it now (one query),
+        at most LABELS_SHOWN a version."""
+        found: dict[str, list[str]] = {prompt_id: [] for prompt_id in prompt_ids}
+        if prompt_ids:
+            sql = POINTING_ANY.format(ids=", ".join("?" * len(prompt_ids)))
+            for prompt_id, name in self.database.execute(sql, tuple(prompt_ids)):
+                found[prompt_id].append(name)
+        return found
+
+    def moved_on(self, prompt_id: str, limit: int = 5) -> list[tuple[str, str]]:
+        """Return (name, where it points now) of labels that pointed at a version once."""
+        prompt_id = validate_prompt_id(prompt_id)
+        return list(self.database.execute(MOVED_ON, (prompt_id, prompt_id, limit)))
 
     def listing(self, limit: int = 100, after: str = "") -> list[Label]:
         """List labels by name, `limit` at a time, after the name `after`."""

@@ -34,6 +34,16 @@ WITH RECURSIVE ancestry (id, parent_id, created_at, sha256, head, removed, templ
 )
 SELECT id, parent_id, created_at, sha256, head, removed, template FROM ancestry ORDER BY depth
 """
+# The version number of a version: its depth in its lineage (1 for a root), if within `?`.
+DEPTH = """
+WITH RECURSIVE up (id, parent_id, n) AS (
+    SELECT id, parent_id, 1 FROM prompts WHERE id = ?
+    UNION ALL
+    SELECT p.id, p.parent_id, u.n + 1 FROM prompts AS p JOIN up AS u ON p.id = u.parent_id
+    WHERE u.n < ?
+)
+SELECT n, parent_id FROM up ORDER BY n DESC LIMIT 1
+"""
 LISTED = (
     f"SELECT id, parent_id, created_at, sha256, substr(text, 1, {SUMMARY_CHARS * 4}), removed_at"
 )
@@ -87,6 +97,10 @@ class VersionReads:
 
     def history(self, prompt_id: str, limit: int | None = None) -> list[Ancestor]:
         """Return the ancestors of a version, nearest first, at most `limit`, in one query."""
+        return self.lineage(prompt_id, limit)[1:]
+
+    def lineage(self, prompt_id: str, limit: int | None = None) -> list[Ancestor]:
+        """Return a version and its ancestors, nearest first, at most `limit` of them."""
         depth = NO_LIMIT if limit is None else max(0, limit)
         rows = self.database.execute(HISTORY, (validate_prompt_id(prompt_id), depth))
         found = [
@@ -95,7 +109,12 @@ class VersionReads:
         ]
         if not found:
             raise PromptNotFound(prompt_id)
-        return found[1:]
+        return found
+
+    def number(self, prompt_id: str, cap: int = 1000) -> int | None:
+        """Return a version's number (its depth, 1 for a root), or None past `cap`."""
+        row = self.database.one(DEPTH, (validate_prompt_id(prompt_id), cap))
+        return row[0] if row is not None and row[1] is None else None
 
     def listing(
         self, limit: int = 100, offset: int = 0, after: tuple[str, str] | None = None

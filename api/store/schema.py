@@ -135,6 +135,11 @@ MIGRATIONS: list[tuple[str | Callable[[Execute, Prepare], object], ...]] = [
             PRIMARY KEY (label, revision)
         )""",
     ),
+    (
+        # The labels that once pointed at a version (the editor's "now points at v7"): found
+        # by an indexed lookup, not a scan of every move.
+        "CREATE INDEX label_moves_prompt_id ON label_moves (prompt_id)",
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
