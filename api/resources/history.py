@@ -38,18 +38,20 @@ class Page(NamedTuple):
 
 def page(
     version: Ancestor,
+    parent: Ancestor | None,
     ancestors: list[Ancestor],
     limit: int,
     share: Callable[[str], str],
     labels: dict[str, list[str]],
 ) -> Page:
-    """Return one page of the history of `version`: `ancestors` are nearest first.
+    """Return one page of the history of `version`: `ancestors` are nearest first, from its
+    `parent` on the first page, from further back on the next ones.
 
     `ancestors` holds one more than `limit` when the list goes on: the last entry's parent.
     `labels` names the labels at each ancestor and at the version.
     """
     changes = _Changes()
-    own = changes.between(version, ancestors[0] if ancestors else None)
+    own = changes.between(version, parent)
     entries: list[HistoryEntry] = []
     size = PAGE_BYTES + _names_bytes(own)
     size += LABEL_BYTES * sum(len(names) for names in labels.values())

@@ -11,6 +11,7 @@ import logging
 import falcon
 import msgspec
 
+from api.http import cursors
 from api.http.auth import AdminOnly, admin_only
 from api.http.bodies import (
     Children,
@@ -30,7 +31,14 @@ from api.http.ratelimit import SaveLimiter
 from api.http.routes import DELETE
 from api.resources import history
 from api.resources.scrubbing import ScrubRetry
-from api.store import PromptNotFound, PromptRemoved, Store, Version, validate_prompt_id
+from api.store import (
+    Ancestor,
+    PromptNotFound,
+    PromptRemoved,
+    Store,
+    Version,
+    validate_prompt_id,
+)
 from api.text import interface as template_interface
 from api.text.diffs import unified_diff
 
@@ -123,7 +131,7 @@ class PromptRaw:
 class PromptHistory:
     """GET the ancestors of a version, nearest first, `limit` at a time."""
 
-    query_params = frozenset({"limit"})
+    query_params = frozenset({"limit", "cursor"})
 
     def __init__(self, store: Store, links: Links):
         self.store, self.links = store, links
@@ -132,15 +140,18 @@ class PromptHistory:
         limit = req.get_param_as_int(
             "limit", min_value=1, max_value=HISTORY_MAX, default=HISTORY_DEFAULT
         )
-        # One more than asked: whether the list goes on, and the last one's parent.
-        version, *ancestors = self.store.prompts.lineage(prompt_id, limit=limit + 1)
+        after = cursors.decode(req, _last_shown)  # the last entry of the page before
+        # The version and its parent; on the first page, one more than asked: whether the
+        # list goes on, and the last one's parent.
+        version, *ancestors = self.store.prompts.lineage(prompt_id, limit=1 if after else limit + 1)
+        parent = ancestors[0] if ancestors else None
+        if after is not None:
+            ancestors = self._continued(after, limit)
         prompt_id = version.id
         shown = [prompt_id] + [ancestor.id for ancestor in ancestors[:limit]]
         labels = self.store.labels.pointing_at_each(shown)
-        found = history.page(version, ancestors, limit, self.links.share, labels)
-        # The last ancestor's own history continues the list.
-        last = found.entries[-1].id if found.entries else None
-        following = f"/api/prompts/{last}/history?limit={limit}" if found.more else None
+        found = history.page(version, parent, ancestors, limit, self.links.share, labels)
+        next_cursor = cursors.encode(found.entries[-1].id) if found.more else None
         moved_on = [
             MovedOn(name, target, self.store.prompts.number(target))
             for name, target in self.store.labels.moved_on(prompt_id)
@@ -149,7 +160,9 @@ class PromptHistory:
             id=prompt_id,
             ancestors=found.entries,
             limit=limit,
-            next=following,
+            next=next_cursor
+            and f"/api/prompts/{prompt_id}/history?limit={limit}&cursor={next_cursor}",
+            next_cursor=next_cursor,
             created_at=version.created_at,
             template_changes=found.changes,
             labels=labels[prompt_id],
@@ -157,6 +170,18 @@ class PromptHistory:
         )
 
     on_head = on_get
+
+    def _continued(self, after: str, limit: int) -> list[Ancestor]:
+        """The ancestors after a page's last entry, one more than `limit`."""
+        try:
+            return self.store.prompts.lineage(after, limit=limit + 1)[1:]
+        except PromptNotFound:
+            raise cursors.refused() from None
+
+
+def _last_shown(parts: list[str]) -> str:
+    (prompt_id,) = parts  # a ValueError unless there is one
+    return validate_prompt_id(prompt_id)
 
 
 class PromptDiff:
