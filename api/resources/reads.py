@@ -145,8 +145,12 @@ class PromptHistory:
             MovedOn(name, target, self.store.prompts.number(target))
             for name, target in self.store.labels.moved_on(prompt_id)
         ]
+        # The whole lineage read: its length is the number; else the store counts it.
+        whole = (ancestors[-1] if ancestors else version).parent_id is None
+        number = len(ancestors) + 1 if whole else self.store.prompts.number(prompt_id)
         resp.media = History(
             id=prompt_id,
+            version=number,
             ancestors=found.entries,
             limit=limit,
             next=following,
