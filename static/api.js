@@ -5,8 +5,8 @@ export class Unreachable extends Error {}
 
 // {ok, status, headers, data}: `data` is the JSON body ({} when there is none), or the
 // text with `as: "text"`. Throws Unreachable when no answer came.
-export async function request(path, { method = "GET", body, headers = {}, as = "json" } = {}) {
-  const init = { method, headers: { ...headers } };
+export async function request(path, { method = "GET", body, headers = {}, as = "json", cache } = {}) {
+  const init = { method, headers: { ...headers }, cache };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);

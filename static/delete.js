@@ -45,6 +45,7 @@ export async function deleteVersion() {
   if (answer.status === 403) {
     forgetToken(id); // it will never work: the server holds no such token for this version
     $("#delete").hidden = true;
+    $("#no-delete").hidden = false;
   }
   if (answer.status === 429) return setStatus("Not deleted: too many requests. " + retryHint(answer, clock), "error");
   setStatus("Not deleted: " + explain(answer), "error");

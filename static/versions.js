@@ -19,6 +19,7 @@ export function showVersion(id) {
   $("#current-prompt-id").value = id;
   $("#copy-link").hidden = !id;
   $("#delete").hidden = !tokenFor(id);
+  $("#no-delete").hidden = !id || !$("#delete").hidden;
   showDirty();
   loadHistory(id);
   if (diffIsOpen()) loadDiff(id);
