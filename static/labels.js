@@ -1,6 +1,5 @@
-// Labels: those at the shown version, those this browser owns (tokens kept in
-// localStorage, as delete tokens are) with Move here, a label's moves with Roll back, and
-// Label this version. Names and notes reach the page as text only.
+// Labels: those at the shown version; those this browser owns (tokens in localStorage, as
+// delete tokens) with Move here; moves with Roll back. Names and notes go in as text only.
 import { explain, request, Unreachable } from "./api.js";
 import { $, element, when, withStorage } from "./dom.js";
 import { state } from "./state.js";
@@ -23,7 +22,7 @@ function button(label, action) {
 }
 
 function link(id, text = "version " + id.slice(0, 8)) {
-  const made = element("a", "", id === state.currentPromptId ? text + " (this one)" : text);
+  const made = element("a", "", text);
   made.href = "/p/" + encodeURIComponent(id);
   return made;
 }
@@ -37,9 +36,8 @@ function labelRow(name, elsewhere) {
 }
 
 function movedOn({ name, id, version }) {
-  const item = element("li"), to = link(id, "");
+  const item = element("li"), to = item.appendChild(link(id, ""));
   to.append(code(name), ` now points at ${version ? "v" + version : "another version"} →`);
-  item.append(to);
   return item;
 }
 
@@ -77,10 +75,8 @@ async function create(event) {
   const token = answer.data.label_token;
   keep(name, { token, etag: answer.headers.get("ETag") });
   $("#label-this").click(); // closes the form
-  $("#label-name").value = "";
-  $("#label-token-name").textContent = name;
-  $("#label-token-value").textContent = token;
-  $("#label-token").hidden = false;
+  [$("#label-name").value, $("#label-token-name").textContent] = ["", name];
+  [$("#label-token-value").textContent, $("#label-token").hidden] = [token, false];
   say("Created ", code(name), ": it points at this version.");
   refresh();
 }
@@ -108,6 +104,8 @@ async function move(name, id, force = false) {
     return refresh();
   }
   if (answer.status === 409) return refused(name, id, answer.data.template_changes, explain(answer));
+  // A token the server refuses, or a label deleted, will never move: forgotten.
+  if (answer.status === 403 || answer.status === 404) withStorage((store) => store.removeItem(PREFIX + name));
   if (answer.status !== 412) return say("Not moved: " + explain(answer));
   const now = await send(path(name));
   if (now && now.ok) again(now);
@@ -134,7 +132,7 @@ async function showMoves(name) {
   $("#moves").hidden = false;
 }
 
-// `onChange`: after a label was created or moved.
+// `onChange`: called after a label was created or moved.
 export function setUpLabels(onChange) {
   refresh = onChange;
   $("#label-this").onclick = () => {
@@ -145,5 +143,5 @@ export function setUpLabels(onChange) {
   };
   $("#label-form").onsubmit = create;
   $("#copy-token").onclick = () => navigator.clipboard.writeText($("#label-token-value").textContent)
-    .then(() => say("Token copied: keep it where secrets go."), () => say("Select the token and copy it."));
+    .then(() => say("Token copied."), () => say("Select the token and copy it."));
 }

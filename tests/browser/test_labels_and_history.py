@@ -28,7 +28,9 @@ def lineage(server, texts: list[str]) -> list[str]:
     """Save `texts` as one lineage through the API; return their ids, root first."""
     ids, parent = [], None
     for text in texts:
-        status, saved = api(server, "POST", "/api/prompts", {"text": unique(text), "parent_id": parent})
+        status, saved = api(
+            server, "POST", "/api/prompts", {"text": unique(text), "parent_id": parent}
+        )
         assert status == 201
         parent = saved["id"]
         ids.append(parent)
@@ -87,12 +89,14 @@ def test_rows_show_their_number_and_what_they_changed(page, server):
     rows = page.locator("#history li")
     expect(rows).to_have_count(4)
     expect(rows.locator(".number")).to_have_text(["v4", "v3", "v2", "v1"])
-    expect(rows.locator(".row-head")).to_have_text([
-        "v4 Adds slots summary, tone",
-        "v3 Edits text",
-        "v2 Adds variable reader",
-        "v1 First version",
-    ])
+    expect(rows.locator(".row-head")).to_have_text(
+        [
+            "v4 Adds slots summary, tone",
+            "v3 Edits text",
+            "v2 Adds variable reader",
+            "v1 First version",
+        ]
+    )
     # The same first line everywhere: said once, at the root, not on every row.
     expect(rows.locator(".summary")).to_have_count(1)
     expect(rows.nth(3).locator(".summary")).to_have_text(FIRST_LINE)
@@ -171,8 +175,14 @@ def test_without_a_delete_token_the_page_says_why_there_is_no_delete(open_page, 
 def test_a_label_is_created_moved_refused_forced_and_told_it_was_moved(page, server, log):
     log.expect_error("status of 409")
     log.expect_error("status of 412")
-    ids = lineage(server, ["Reply to {{ message }}.", "Reply to {{ message }} in {{ language }}.",
-                           "Reply to {{ message }} in {{ language }}, kindly."])
+    ids = lineage(
+        server,
+        [
+            "Reply to {{ message }}.",
+            "Reply to {{ message }} in {{ language }}.",
+            "Reply to {{ message }} in {{ language }}, kindly.",
+        ],
+    )
     app = name("support-bot/production")
     page.goto(f"/p/{ids[0]}")
     create_label(page, app)
@@ -181,7 +191,10 @@ def test_a_label_is_created_moved_refused_forced_and_told_it_was_moved(page, ser
     token = page.locator("#label-token-value").text_content()
     assert page.evaluate(f"JSON.parse(localStorage['prompt-store:label:{app}']).token") == token
     expect(page.locator("#label-token")).to_contain_text("it is what moves or deletes the label")
-    expect(page.get_by_role("button", name="Copy token")).to_be_visible()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy token").click()
+    expect(said(page)).to_have_text("Token copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == token
     assert api(server, "GET", f"/api/labels/{app}")[1]["id"] == ids[0]
     page.reload()
     expect(page.locator("#label-token")).to_be_hidden()  # shown once
@@ -191,7 +204,9 @@ def test_a_label_is_created_moved_refused_forced_and_told_it_was_moved(page, ser
     page.goto(f"/p/{ids[1]}")
     assert move_here(page, app).status == 409
     expect(said(page)).to_contain_text(f"Not moved: an application that uses {app} could break.")
-    expect(said(page)).to_contain_text("needs variable language, which its application does not pass")
+    expect(said(page)).to_contain_text(
+        "needs variable language, which its application does not pass"
+    )
     assert api(server, "GET", f"/api/labels/{app}")[1]["id"] == ids[0]
     page.get_by_label("Note for a move (optional)").fill("the app passes language now")
     with page.expect_response(lambda r: r.request.method == "PUT") as forced:
@@ -204,7 +219,9 @@ def test_a_label_is_created_moved_refused_forced_and_told_it_was_moved(page, ser
 
     # Someone else (a script with the token) moves it back: this browser's move is a 412.
     headers = {"Authorization": f"Bearer {token}"}
-    assert api(server, "PUT", f"/api/labels/{app}", {"id": ids[0], "force": True}, headers)[0] == 200
+    assert (
+        api(server, "PUT", f"/api/labels/{app}", {"id": ids[0], "force": True}, headers)[0] == 200
+    )
     page.goto(f"/p/{ids[2]}")
     assert move_here(page, app).status == 412
     expect(said(page)).to_contain_text(f"someone else moved {app}")
@@ -218,8 +235,10 @@ def test_a_label_is_created_moved_refused_forced_and_told_it_was_moved(page, ser
 
 
 def test_a_label_rolls_back_from_its_moves(page, server):
-    ids = lineage(server, ["Classify {{ ticket }}.", "Classify {{ ticket }} now.",
-                           "Classify {{ ticket }} at once."])
+    ids = lineage(
+        server,
+        ["Classify {{ ticket }}.", "Classify {{ ticket }} now.", "Classify {{ ticket }} at once."],
+    )
     app = name("classifier")
     page.goto(f"/p/{ids[0]}")
     create_label(page, app)
@@ -230,7 +249,9 @@ def test_a_label_rolls_back_from_its_moves(page, server):
     moves = page.locator("#moves-list li")
     expect(moves).to_have_count(3)
     expect(moves.nth(2)).to_contain_text("created at")
-    expect(moves.get_by_role("button", name="Roll back to this")).to_have_count(2)  # not the current
+    expect(moves.get_by_role("button", name="Roll back to this")).to_have_count(
+        2
+    )  # not the current
     with page.expect_response(lambda r: r.request.method == "PUT") as answer:
         moves.nth(2).get_by_role("button", name="Roll back to this").click()
     assert answer.value.request.post_data_json["id"] == ids[0]
@@ -267,7 +288,10 @@ def test_opening_a_labelled_version_100_deep_costs_at_most_two_requests(page, se
     label(server, names[0], ids[-1])
     label(server, names[1], ids[50])
     moved = label(server, names[2], ids[10])
-    assert api(server, "PUT", f"/api/labels/{names[2]}", {"id": ids[-1], "force": True}, moved)[0] == 200
+    assert (
+        api(server, "PUT", f"/api/labels/{names[2]}", {"id": ids[-1], "force": True}, moved)[0]
+        == 200
+    )
     api_calls = []
     page.on("request", lambda request: "/api/" in request.url and api_calls.append(request.url))
     page.goto(f"/p/{ids[-1]}")
@@ -289,3 +313,20 @@ def test_labels_fit_a_narrow_screen(open_page, server):
     page.goto(f"/p/{ids[1]}")
     expect(page.locator("#my-labels .chip")).to_have_text([long_name])
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_label_token_the_server_refuses_is_dropped(page, server, log):
+    log.expect_error("status of 403")
+    ids = lineage(server, ["Refused {{ a }}.", "Refused {{ a }}, edited."])
+    theirs = name("theirs")
+    label(server, theirs, ids[0])
+    page.goto("/")
+    key = f"prompt-store:label:{theirs}"
+    page.evaluate(f"localStorage.setItem('{key}', JSON.stringify({{token: 'stale', etag: null}}))")
+    page.goto(f"/p/{ids[1]}")
+    assert move_here(page, theirs).status == 403
+    expect(said(page)).to_contain_text("Not moved: This is not the token")
+    assert page.evaluate(f"localStorage.getItem('{key}')") is None
+    page.reload()
+    expect(page.locator("#this-version .number")).to_have_text("v2")  # the history is in
+    expect(page.locator("#my-labels li")).to_have_count(0)
