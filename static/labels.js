@@ -44,14 +44,17 @@ function movedOn({ name, id, version }) {
 // What the history said of `id` (null while it loads).
 export function showLabels(id, data) {
   $("#labels-box").hidden = !id;
-  if (id !== boxFor) [boxFor, $("#label-token").hidden, $("#moves").hidden] = [id, true, true, say()];
+  if (id !== boxFor) { // another version: what was said of the last one goes
+    [boxFor, $("#label-token").hidden, $("#moves").hidden] = [id, true, true];
+    say();
+  }
   const here = data ? data.labels : [];
   const keys = (data && withStorage((store) => Object.keys(store))) || [];
   const mine = keys.filter((key) => key.startsWith(PREFIX)).map((key) => key.slice(PREFIX.length));
   $("#labels").replaceChildren(...here.map((name) => labelRow(name)));
   $("#my-labels").replaceChildren(...mine.filter((name) => !here.includes(name)).sort()
     .slice(0, 20).map((name) => labelRow(name, true)));
-  $("#move-note-row").hidden = !$("#my-labels").children.length;
+  $("#mine").hidden = !$("#my-labels").children.length;
   $("#moved-on").replaceChildren(...(data ? data.moved_on : []).map(movedOn));
 }
 
