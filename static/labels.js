@@ -9,15 +9,15 @@ let refresh, boxFor = null;
 
 const path = (name, what = "") => "/api/labels/" + encodeURI(name) + what;
 const kept = (name) => JSON.parse(withStorage((store) => store.getItem(PREFIX + name)) || "null");
-const keep = (name, mine) => withStorage((store) => store.setItem(PREFIX + name, JSON.stringify(mine)));
+const keep = (name, mine) => withStorage((store) => (mine ? store.setItem(PREFIX + name, JSON.stringify(mine))
+  : store.removeItem(PREFIX + name)));
 const code = (name) => element("code", "", name);
 const say = (...parts) => $("#label-said").replaceChildren(...parts);
 const plural = (kind, names) => `${kind}${names.length > 1 ? "s" : ""} ${names.join(", ")}`;
 
 function button(label, action) {
   const made = element("button", "secondary small", label);
-  made.type = "button";
-  made.onclick = action;
+  [made.type, made.onclick] = ["button", action];
   return made;
 }
 
@@ -77,8 +77,7 @@ async function create(event) {
   if (answer.status !== 201) return say("Not created: “", code(name), "”: " + explain(answer));
   const token = answer.data.label_token;
   keep(name, { token, etag: answer.headers.get("ETag") });
-  $("#label-this").click(); // closes the form
-  [$("#label-name").value, $("#label-token-name").textContent] = ["", name];
+  [$("#label-this").open, $("#label-name").value, $("#label-token-name").textContent] = [false, "", name];
   [$("#label-token-value").textContent, $("#label-token").hidden] = [token, false];
   say("Created ", code(name), ": it points at this version.");
   refresh();
@@ -98,9 +97,9 @@ async function move(name, id, force = false) {
   const headers = { Authorization: "Bearer " + mine.token, "If-Match": mine.etag || "*" };
   const answer = await send(path(name), "PUT", { id, force, note }, headers);
   if (!answer) return;
-  const again = (found) => keep(name, { ...mine, etag: found.headers.get("ETag") });
+  const seen = (found) => keep(name, { ...mine, etag: found.headers.get("ETag") });
   if (answer.ok) {
-    again(answer);
+    seen(answer);
     $("#move-note").value = "";
     say("Moved ", code(name), " to ", link(id), answer.data.forced ? ", recorded as forced." : ".");
     if (!$("#moves").hidden && $("#moves-name").textContent === name) showMoves(name);
@@ -108,10 +107,10 @@ async function move(name, id, force = false) {
   }
   if (answer.status === 409) return refused(name, id, answer.data.template_changes, explain(answer));
   // A token the server refuses, or a label deleted, will never move: forgotten.
-  if (answer.status === 403 || answer.status === 404) withStorage((store) => store.removeItem(PREFIX + name));
+  if (answer.status === 403 || answer.status === 404) keep(name, null);
   if (answer.status !== 412) return say("Not moved: " + explain(answer));
   const now = await send(path(name));
-  if (now && now.ok) again(now);
+  if (now && now.ok) seen(now);
   say("Not moved: someone else moved ", code(name), " since this browser did. It points at ",
     now && now.ok ? link(now.data.id) : "another version", " now: look there, then move it again if you still mean to.");
 }
@@ -138,12 +137,7 @@ async function showMoves(name) {
 // `onChange`: called after a label was created or moved.
 export function setUpLabels(onChange) {
   refresh = onChange;
-  $("#label-this").onclick = () => {
-    const open = $("#label-form").hidden;
-    $("#label-form").hidden = !open;
-    $("#label-this").setAttribute("aria-expanded", String(open));
-    if (open) $("#label-name").focus();
-  };
+  $("#label-this").ontoggle = () => $("#label-this").open && $("#label-name").focus();
   $("#label-form").onsubmit = create;
   $("#copy-token").onclick = () => navigator.clipboard.writeText($("#label-token-value").textContent)
     .then(() => say("Token copied."), () => say("Select the token and copy it."));

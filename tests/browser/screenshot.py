@@ -53,7 +53,7 @@ def main(path: Path = ROOT / "docs" / "screenshot.png") -> None:
             earlier = page.locator("#history a").nth(1).get_attribute("href").rsplit("/", 1)[1]
             made = {"name": "support-bot/production", "id": earlier}
             assert server.request("POST", "/api/labels", made)[0] == 201
-            page.get_by_role("button", name="Label this version…").click()
+            page.get_by_text("Label this version…").click()
             page.get_by_label("Label name").fill("support-bot/staging")
             page.get_by_role("button", name="Create label").click()
             page.locator("#history .chip").first.wait_for()

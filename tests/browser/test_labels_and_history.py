@@ -62,7 +62,7 @@ def five_versions(server) -> list[str]:
 
 def create_label(page: Page, label_name: str) -> None:
     if page.locator("#label-form").is_hidden():
-        page.get_by_role("button", name="Label this version…").click()
+        page.get_by_text("Label this version…").click()
         expect(page.get_by_label("Label name")).to_be_focused()
     page.get_by_label("Label name").fill(label_name)
     with page.expect_response(lambda r: r.request.method == "POST"):
