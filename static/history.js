@@ -1,7 +1,7 @@
 // History: the shown version at its head, then its ancestors, nearest first: each with its
 // number (its depth, v1 the root), what it changed against its parent, and its labels.
 // One request a page: the server sends the numbers, marks and labels.
-import { promptPath, request, Unreachable } from "./api.js";
+import { promptPath, request } from "./api.js";
 import { sentence } from "./changes.js";
 import { closeDiff } from "./diff.js";
 import { $, element, when } from "./dom.js";
@@ -65,12 +65,7 @@ export async function loadHistory(id, more) {
     $("#history-note").textContent = "Not saved yet: earlier versions are listed here once you save.";
     return;
   }
-  let answer;
-  try {
-    answer = await request(more || promptPath(id, "history"));
-  } catch (error) {
-    if (!(error instanceof Unreachable)) throw error;
-  }
+  const answer = await request(more || promptPath(id, "history"));
   if (id !== state.currentPromptId) return; // another version is shown by now
   if (!answer || !answer.ok) {
     $("#history-note").textContent = "History could not be loaded.";

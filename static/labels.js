@@ -1,6 +1,6 @@
 // Labels: those at the shown version; those this browser owns (tokens in localStorage, as
 // delete tokens) with Move here; moves with Roll back. Names and notes go in as text only.
-import { explain, request, Unreachable } from "./api.js";
+import { explain, request } from "./api.js";
 import { $, element, when, withStorage } from "./dom.js";
 import { state } from "./state.js";
 
@@ -60,13 +60,9 @@ export function showLabels(id, data) {
 
 // The answer, or null (said) when the server could not be reached.
 async function send(to, method, body, headers) {
-  try {
-    return await request(to, { method, body, headers, cache: "no-cache" }); // a label moves
-  } catch (error) {
-    if (!(error instanceof Unreachable)) throw error;
-    say("The server could not be reached. Try again.");
-    return null;
-  }
+  const answer = await request(to, { method, body, headers, cache: "no-cache" }); // a label moves
+  if (!answer) say("The server could not be reached. Try again.");
+  return answer;
 }
 
 async function create(event) {
