@@ -330,3 +330,19 @@ def test_a_label_token_the_server_refuses_is_dropped(page, server, log):
     page.reload()
     expect(page.locator("#this-version .number")).to_have_text("v2")  # the history is in
     expect(page.locator("#my-labels li")).to_have_count(0)
+
+
+def test_a_label_is_created_from_the_keyboard(page, server):
+    ids = lineage(server, ["Keys {{ a }}."])
+    app = name("keys")
+    page.goto(f"/p/{ids[0]}")
+    summary = page.locator("#label-this summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Label name")).to_be_focused()
+    page.keyboard.type(app)
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.keyboard.press("Enter")
+    assert answer.value.status == 201
+    expect(page.locator("#labels .chip")).to_have_text([app])
+    expect(page.locator("#label-form")).to_be_hidden()  # the disclosure closed
