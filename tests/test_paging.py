@@ -99,3 +99,9 @@ def test_a_listing_cursor_no_page_made_is_a_400(client, admin_headers):
         f"/api/prompts?cursor={encoded('x|y')}", headers=admin_headers, status=400
     ).json
     assert "cursor" in answer["description"]
+
+
+def test_every_page_of_a_history_carries_the_number_of_the_version_asked_about(client, save):
+    ids = chain(save, 7)
+    found, _ = pages(client, f"/api/prompts/{ids[-1]}/history?limit=2", "ancestors")
+    assert len(found) == 3 and [page["version"] for page in found] == [7, 7, 7]

@@ -183,6 +183,14 @@ class History(Struct, kw_only=True):
     the list."""
 
     id: PromptId
+    version: Annotated[
+        int | None,
+        Meta(
+            description="The version number of the version asked about: its depth in its "
+            "lineage, 1 for a root (each ancestor's is one less than the one before it); "
+            "null past 1000 ancestors"
+        ),
+    ]
     ancestors: Annotated[
         list[HistoryEntry],
         Meta(

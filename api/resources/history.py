@@ -21,8 +21,9 @@ MAX_PAGE_BYTES = 1024 * 1024
 # An entry's JSON at most, without its names: keys, two ids, a time, a sha256, a url (about
 # 80 bytes), and a summary of SUMMARY_CHARS characters (at most 6 bytes each, as \u0001).
 ENTRY_BYTES = 600 + 6 * SUMMARY_CHARS
-# The page's own fields: id, limit, next, created_at, and the version's moved_on (5 labels).
-PAGE_BYTES = 1024
+# The page's own fields: id, version, limit, next, created_at, the keys of template_changes,
+# and the version's moved_on (5 labels of up to about 170 bytes each): about 1,200 at most.
+PAGE_BYTES = 2048
 LABEL_BYTES = 103  # a label name (at most 100 ASCII characters), its quotes and comma
 # Stored interfaces decoded for one page, in characters: each is at most about 40 KiB, so
 # a lineage whose every version changes a large interface stops early too (about 10 ms).

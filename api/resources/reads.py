@@ -156,8 +156,12 @@ class PromptHistory:
             MovedOn(name, target, self.store.prompts.number(target))
             for name, target in self.store.labels.moved_on(prompt_id)
         ]
+        # A first page that reached the root: its length is the number; else the store counts.
+        whole = after is None and (ancestors[-1] if ancestors else version).parent_id is None
+        number = len(ancestors) + 1 if whole else self.store.prompts.number(prompt_id)
         resp.media = History(
             id=prompt_id,
+            version=number,
             ancestors=found.entries,
             limit=limit,
             next=next_cursor
