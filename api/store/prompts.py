@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from api.store.connection import Database
+from api.store.derived import checksum_of
 from api.store.errors import ParentNotFound, PromptConflict
 from api.store.reads import VersionReads
 from api.store.rows import VersionMeta
@@ -28,10 +29,14 @@ from api.text import interface as template_interface
 # DO NOTHING: where another writer stored the same id or (parent, text) between our
 # read and our insert (PostgreSQL runs writers at once), the unique indexes keep
 # its row and skip ours, with no error and no aborted transaction.
+# The depth is the parent's + 1, read in the same statement (a bulk batch inserts parents
+# before children, so each sees its parent); NULL under a parent an older release wrote
+# without one, until init-db fills it (api/store/derived.py).
 INSERT = (
-    "INSERT INTO prompts "
-    "(id, parent_id, text, sha256, created_at, removed_at, delete_token_hash, template) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    "INSERT INTO prompts (id, parent_id, text, sha256, created_at, removed_at, "
+    "delete_token_hash, template, depth, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+    "CASE WHEN ? IS NULL THEN 1 ELSE (SELECT p.depth + 1 FROM prompts AS p WHERE p.id = ?) END, "
+    "?) ON CONFLICT DO NOTHING"
 )
 
 
@@ -205,4 +210,10 @@ class PromptVersions(VersionReads):
 
     def _write(self, rows: Iterable[NewVersion]) -> int:
         """The one INSERT of versions, for a save and for the bulk path alike."""
-        return self.database.execute_many(INSERT, rows)
+        return self.database.execute_many(
+            INSERT,
+            (
+                (*row, row.parent_id, row.parent_id, checksum_of(row.sha256, row.template))
+                for row in rows
+            ),
+        )

@@ -18,7 +18,8 @@ TOKEN_HASH = "SELECT delete_token_hash, removed_at FROM prompts WHERE id = ?"
 TEXT = "SELECT text, removed_at FROM prompts WHERE id = ?"
 # The template goes with the text it was read from: its names are words of the text.
 TOMBSTONE = (
-    "UPDATE prompts SET text = '', sha256 = NULL, template = NULL, removed_at = ?, "
+    "UPDATE prompts SET text = '', sha256 = NULL, template = NULL, checksum = NULL, "
+    "removed_at = ?, "
     "delete_token_hash = NULL WHERE id = ? AND removed_at IS NULL"
 )
 

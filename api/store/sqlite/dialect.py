@@ -50,6 +50,24 @@ SET_TAT = (
 PRUNE = "DELETE FROM rate_limits WHERE tat < ?"
 
 
+# prompt_counts (api/store/schema.py, migration 7): one writer, so one slot.
+COUNT_TRIGGERS = """CREATE TRIGGER prompts_counted_insert AFTER INSERT ON prompts BEGIN
+    UPDATE prompt_counts SET prompts = prompts + 1, removed = removed + (NEW.removed_at IS NOT NULL)
+    WHERE slot = 0;
+END
+;
+CREATE TRIGGER prompts_counted_update AFTER UPDATE OF removed_at ON prompts
+WHEN (OLD.removed_at IS NULL) != (NEW.removed_at IS NULL) BEGIN
+    UPDATE prompt_counts SET removed = removed + (NEW.removed_at IS NOT NULL)
+        - (OLD.removed_at IS NOT NULL) WHERE slot = 0;
+END
+;
+CREATE TRIGGER prompts_counted_delete AFTER DELETE ON prompts BEGIN
+    UPDATE prompt_counts SET prompts = prompts - 1, removed = removed - (OLD.removed_at IS NOT NULL)
+    WHERE slot = 0;
+END"""
+
+
 class SqliteDialect(Dialect):
     """SQLite through the standard library's sqlite3, writers queued on a file lock."""
 
@@ -59,6 +77,7 @@ class SqliteDialect(Dialect):
         "double": "REAL",
         "text_bytes": "CAST(text AS BLOB)",
         "json_ids": "json_group_array(legacy_id)",
+        "count_triggers": COUNT_TRIGGERS,
     }
     scrub_report = (
         "its pages were zeroed and the WAL truncated, so no copy remains in the database files"
