@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -32,6 +33,7 @@ LABEL_FIELDS = {"label", "id", "created_at", "moved_at", "token_hash", "moves"}
 MOVE_FIELDS = {"id", "previous_id", "moved_at", "forced", "note"}
 TOKEN_HASH = re.compile(r"[0-9a-f]{64}")
 SHOWN = 20  # bad lines listed before giving up
+BATCH = 1000  # lines imported per write transaction
 
 
 @click.command()
@@ -102,22 +104,49 @@ def import_(store: Store, file: str) -> None:
         total = _validate(store, source)
         source.seek(0)
         written = present = labelled = 0
+        records = _records(store, source)
         with progress(total, "Importing") as bar:
-            for number, record in _records(store, source):
+            while batch := list(itertools.islice(records, BATCH)):
                 try:
-                    if "label" in record:
-                        labelled += store.labels.records.store(record)
-                        continue
-                    created = _store(store, record)
-                except StoreError as error:
-                    raise click.ClickException(
-                        f"line {number}: {error}. {written} prompts were imported before it; "
-                        "fix the line and run the import again (it is idempotent)."
-                    ) from None
-                written, present = written + created, present + (not created)
-                bar.update(1)
+                    with store.transaction():  # one commit per batch, not per line
+                        counts = _import(store, batch)
+                except StoreError:
+                    # The batch was rolled back: import its lines one by one up to the
+                    # bad one, so that what is said to be imported really is.
+                    counts = _import_until_bad(store, batch, written)
+                written, present = written + counts[0], present + counts[1]
+                labelled += counts[2]
+                bar.update(counts[0] + counts[1])
     labels = f" and {labelled} label(s)" if labelled else ""
     click.echo(f"Imported {written} prompts{labels} ({present} already present).")
+
+
+def _import(store: Store, batch: list[tuple[int, dict]]) -> tuple[int, int, int]:
+    """Store a batch of records; return (prompts written, already present, labels)."""
+    written = present = labelled = 0
+    for _, record in batch:
+        if "label" in record:
+            labelled += store.labels.records.store(record)
+        elif _store(store, record):
+            written += 1
+        else:
+            present += 1
+    return written, present, labelled
+
+
+def _import_until_bad(store: Store, batch: list[tuple[int, dict]], written: int):
+    """Import a failed batch a line at a time; raise naming the bad line."""
+    for number, record in batch:
+        try:
+            with store.transaction():
+                done = _import(store, [(number, record)])
+        except StoreError as error:
+            raise click.ClickException(
+                f"line {number}: {error}. {written} prompts were imported before it; "
+                "fix the line and run the import again (it is idempotent)."
+            ) from None
+        written += done[0]
+    raise AssertionError("a batch failed, but none of its lines alone")  # pragma: no cover
 
 
 def _seekable(file: str):
