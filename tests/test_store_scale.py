@@ -124,7 +124,9 @@ def test_the_checksum_catches_a_changed_text_and_a_changed_template(store):
     edited, rehashed, kept = (store.prompts.save(text)[0].id for text in texts)
     run(store, "UPDATE prompts SET template = ? WHERE id = ?", ('{"variables":[]}', edited))
     # Text and sha256 changed together, by hand: only the checksum still knows.
-    run(store, "UPDATE prompts SET text = 'x', sha256 = ? WHERE id = ?", (sha256_of(b"x"), rehashed))
+    run(
+        store, "UPDATE prompts SET text = 'x', sha256 = ? WHERE id = ?", (sha256_of(b"x"), rehashed)
+    )
     problems = store.maintenance.check()
     assert problems["sha256"] == []
     assert sorted(problems["template"]) == sorted(
@@ -160,11 +162,11 @@ def test_a_tombstone_keeps_no_checksum(store):
 
 
 def test_the_migration_numbers_counts_and_checksums_existing_rows(store, monkeypatch):
-    """A database at version 5 with a lineage, a tombstone and an orphaned root."""
+    """A database at version 6 with a lineage, a tombstone and an orphaned root."""
     store.dialect.prepare_storage()
     db, prepare = store.database.peewee, store.dialect.prepare
     db.execute_sql(CREATE_VERSIONS)
-    for version in range(1, 6):
+    for version in range(1, 7):
         for step in MIGRATIONS[version - 1]:
             if callable(step):
                 step(db.execute_sql, prepare)
@@ -185,7 +187,7 @@ def test_the_migration_numbers_counts_and_checksums_existing_rows(store, monkeyp
         template = None if removed else template_interface.stored(text)
         db.execute_sql(insert, (prompt_id, parent_id, text, digest, TIME, removed, template))
     monkeypatch.setattr("api.store.derived.BATCH", 1)  # several pages per level
-    assert store.migrate() == 5
+    assert store.migrate() == 6
     assert depths(store) == {ROOT: 1, CHILD: 2, GONE: 3, LOOSE: 1}
     assert counted(store) == scanned(store) == (4, 1)
     assert store.maintenance.check()["template"] == []
@@ -199,7 +201,9 @@ def test_export_leaves_out_what_no_root_reaches_and_says_so(store, cli, tmp_path
     run(store, "UPDATE prompts SET parent_id = ? WHERE id = ?", (c, b))  # b -> c -> b
     result = cli("export", "-o", str(tmp_path / "out.jsonl"))
     assert result.exit_code == 1 and "2 prompts are not reachable" in result.output
-    exported = [json.loads(line)["id"] for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    exported = [
+        json.loads(line)["id"] for line in (tmp_path / "out.jsonl").read_text().splitlines()
+    ]
     assert exported == [a]
     assert store.maintenance.check()["lineage"] == [
         f"{i} is not reachable from a root (a parent cycle)" for i in sorted((b, c))
