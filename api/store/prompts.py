@@ -191,7 +191,10 @@ class PromptVersions(VersionReads):
                 raise ParentNotFound(row.parent_id)
             if reuse_same_text and parent.sha256 == row.sha256:
                 return parent, False
-        if row.sha256 is not None:
+        # A save whose template was read beforehand (template_for: the text was not there
+        # then) inserts at once; the unique indexes find the rare copy stored meanwhile,
+        # one lookup fewer per save. Otherwise the copy is looked for first.
+        if row.sha256 is not None and not (reuse_same_text and row.template is not None):
             same = self.find_same(row.parent_id, row.sha256)
             if same is not None:
                 if reuse_same_text:
@@ -201,7 +204,8 @@ class PromptVersions(VersionReads):
         if row.template is None:
             row = row.with_template()  # read here, where the text is known to be new
         if self._write([row]) == 0:
-            # Another writer got there between our read and our insert (PostgreSQL).
+            # Another writer got there first: since template_for, or (PostgreSQL, which
+            # runs writers at once) between our read and our insert.
             same = self.find_same(row.parent_id, row.sha256) if row.sha256 else None
             if same is not None and reuse_same_text:
                 return same, False
