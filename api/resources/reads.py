@@ -133,14 +133,15 @@ class PromptHistory:
             "limit", min_value=1, max_value=HISTORY_MAX, default=HISTORY_DEFAULT
         )
         # One more than asked: whether the list goes on, and the last one's parent.
-        version, *ancestors = self.store.prompts.lineage(prompt_id, limit=limit + 1)
-        prompt_id = version.id
-        shown = [prompt_id] + [ancestor.id for ancestor in ancestors[:limit]]
-        labels = self.store.labels.pointing_at_each(shown)
-        found = history.page(version, ancestors, limit, self.links.share, labels)
+        rows = self.store.prompts.entries(prompt_id, limit + 1)
+        prompt_id = rows[0][0]
+        labels = self.store.labels.pointing_at_each([row[0] for row in rows[: limit + 1]])
+        found = history.joined(rows, limit, self.links.share, labels)
+        if found is None:  # rows without their entries kept: built from their templates
+            version, *ancestors = self.store.prompts.lineage(prompt_id, limit=limit + 1)
+            found = history.page(version, ancestors, limit, self.links.share, labels)
         # The last ancestor's own history continues the list.
-        last = found.entries[-1].id if found.entries else None
-        following = f"/api/prompts/{last}/history?limit={limit}" if found.more else None
+        following = f"/api/prompts/{found.last}/history?limit={limit}" if found.more else None
         moved_on = [
             MovedOn(name, target, self.store.prompts.number(target))
             for name, target in self.store.labels.moved_on(prompt_id)
@@ -150,7 +151,7 @@ class PromptHistory:
             ancestors=found.entries,
             limit=limit,
             next=following,
-            created_at=version.created_at,
+            created_at=found.created_at,
             template_changes=found.changes,
             labels=labels[prompt_id],
             moved_on=moved_on,

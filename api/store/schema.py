@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from api.store.derived import count_triggers, fill_derived
+from api.store.fragments import fill_fragments
 from api.store.values import now
 from api.text import interface as template_interface
 
@@ -31,6 +32,9 @@ Prepare = Callable[[str], str]
 #                     API serves: derived from the text when written, NULL on a tombstone
 #   depth, checksum   its number in its lineage, and a hash over sha256 and template
 #                     (api/store/derived.py): kept when written, for the jobs
+#   history_entry, history_bytes, history_decoded
+#                     its history entry, encoded when written, and what a page's bounds
+#                     count of it (api/store/fragments.py)
 PROMPT_COLUMNS = (
     "id",
     "parent_id",
@@ -42,6 +46,9 @@ PROMPT_COLUMNS = (
     "template",
     "depth",
     "checksum",
+    "history_entry",
+    "history_bytes",
+    "history_decoded",
 )
 
 
@@ -171,6 +178,19 @@ MIGRATIONS: list[tuple[str | Callable[[Execute, Prepare], object], ...]] = [
         + " UNION ALL ".join(f"SELECT {n} AS n" for n in range(1, 16))
         + ") AS slots",
         count_triggers,
+    ),
+    (
+        # A history page joins the entries each version keeps, encoded when it was
+        # written (api/store/fragments.py): no text read, no interface decoded per request.
+        "ALTER TABLE prompts ADD COLUMN history_entry TEXT",
+        "ALTER TABLE prompts ADD COLUMN history_bytes INTEGER",
+        "ALTER TABLE prompts ADD COLUMN history_decoded INTEGER",
+        # Both empty but for rows an older release wrote during a deploy, or tombstones it
+        # made: init-db finds them at no cost however large the table.
+        "CREATE INDEX prompts_missing_entry ON prompts (id) WHERE history_entry IS NULL",
+        "CREATE INDEX prompts_old_tombstone ON prompts (id) "
+        "WHERE removed_at IS NOT NULL AND history_bytes IS NOT NULL",
+        fill_fragments,
     ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
