@@ -153,7 +153,7 @@ class PromptHistory:
             next=following,
             created_at=found.created_at,
             template_changes=found.changes,
-            labels=labels[prompt_id],
+            labels=labels.get(prompt_id, []),
             moved_on=moved_on,
         )
 

@@ -226,7 +226,8 @@ class SqliteDialect(Dialect):
         return Path(f"{self.path}.scrub-pending")
 
     def scrub_pending(self) -> bool:
-        return self.scrub_marker.exists()
+        # Asked after every save: one stat(), no Path built.
+        return os.path.exists(f"{self.path}.scrub-pending")
 
     def backups(self, database) -> SqliteBackups:
         return SqliteBackups(database, self.path)
