@@ -26,6 +26,17 @@ TOMBSTONE = (
 )
 
 
+def make_tombstone(execute, row: tuple[str, str | None, str], removed_at: str) -> bool:
+    """Tombstone one live version (id, parent_id, created_at), its children's history
+    entries with it; return whether it was live. `execute(sql, params)`: spelled for the
+    database (Database.execute), or SQLite's own (a backup's copy)."""
+    prompt_id = row[0]
+    if not execute(TOMBSTONE, (*tombstone(*row), removed_at, prompt_id)).rowcount:
+        return False
+    clear_children(execute, prompt_id)
+    return True
+
+
 class Takedowns:
     """Purge versions by id (the operator) or by delete token (their creator)."""
 
@@ -68,16 +79,12 @@ class Takedowns:
                     texts = None  # a tombstone: what it held is no longer known
                 elif texts is not None:
                     texts.append(row[0])
-                entries[prompt_id] = tombstone(prompt_id, row[2], row[3])
+                entries[prompt_id] = (prompt_id, row[2], row[3])
             removed = [
                 prompt_id
                 for prompt_id in prompt_ids
-                if self.database.execute(
-                    TOMBSTONE, (*entries[prompt_id], removed_at, prompt_id)
-                ).rowcount
+                if make_tombstone(self.database.execute, entries[prompt_id], removed_at)
             ]
-            for prompt_id in removed:
-                clear_children(self.database.execute, prompt_id)
         dialect.scrub(db, texts)
         return removed
 
