@@ -112,22 +112,25 @@ def test_a_row_without_its_entry_is_answered_from_templates(store, client, save,
     assert pages(client, ids) == expected
 
 
-def test_a_tombstone_an_older_release_made_is_rewritten_by_init_db(
-    store, client, save, monkeypatch
-):
+def test_a_takedown_by_an_older_release_leaves_no_entry_to_serve(store, client, save, monkeypatch):
     root = save("Summarise {{ secret_name }}.")
     child = save("Summarise it.", root["id"])
-    # An older release's takedown: it knows no history columns, so it leaves them.
+    grandchild = save("Summarise it for {{ reader }}.", child["id"])
+    ids = [root["id"], child["id"], grandchild["id"]]
+    # An older release's takedown: it knows no history columns (the trigger does).
     run(
         store,
         "UPDATE prompts SET text = '', sha256 = NULL, template = NULL, removed_at = ? WHERE id = ?",
         (TIME, root["id"]),
     )
-    assert "secret_name" in "".join(entry for _, entry, _, _ in run(store, COLUMNS).fetchall())
-    store.maintenance.fill_templates()
+    entries = [entry for _, entry, _, _ in run(store, COLUMNS).fetchall() if entry]
+    assert len(entries) == 1 and "secret_name" not in entries[0]  # the grandchild's only
+    expected = from_templates(client, ids, monkeypatch)
+    assert pages(client, ids) == expected
+    store.maintenance.fill_templates()  # init-db writes them again
     entries = "".join(entry for _, entry, _, _ in run(store, COLUMNS).fetchall())
-    assert "secret_name" not in entries and "Summarise {{" not in entries
-    assert pages(client, [child["id"]]) == from_templates(client, [child["id"]], monkeypatch)
+    assert "secret_name" not in entries and entries.count('"removed":true') == 1
+    assert pages(client, ids) == expected
 
 
 def test_a_takedown_leaves_no_word_of_the_text_in_any_entry(store, client, save):

@@ -37,7 +37,7 @@ class Fragment(NamedTuple):
     """The history columns of one row, in INSERT's order."""
 
     entry: str | None
-    bytes: int | None  # None on a tombstone: one made by this release (OLD_TOMBSTONES)
+    bytes: int | None  # None on a tombstone
     decoded: int | None
 
 
@@ -138,12 +138,19 @@ FROM prompts AS c LEFT JOIN prompts AS p ON p.id = c.parent_id
 WHERE c.history_entry IS NULL AND c.id > ? ORDER BY c.id LIMIT ?
 """
 SET = "UPDATE prompts SET history_entry = ?, history_bytes = ?, history_decoded = ? WHERE id = ?"
-# Tombstones an older release made, keeping the fragments of the live row (this release's
-# have no history_bytes): found by a partial index that is empty but for them.
-OLD_TOMBSTONES = (
-    "SELECT id, parent_id, created_at FROM prompts "
-    "WHERE removed_at IS NOT NULL AND history_bytes IS NOT NULL"
-)
+# A tombstone an older release makes (its takedown knows no history columns, so it leaves
+# the entry as it was; this release's writes the tombstone's): a trigger takes the entry
+# off it and off its children's rows at once, so their pages are built from the templates
+# (the old path) until fill_fragments writes them again (`{tombstone_trigger}`).
+TRIGGER_PARTS = "\n;\n"
+
+
+def tombstone_trigger(execute: Execute, prepare: Prepare) -> None:
+    """Create the trigger that clears the entries an older release's takedown leaves."""
+    for statement in prepare("{tombstone_trigger}").split(TRIGGER_PARTS):
+        execute(statement)
+
+
 # A row whose template was filled: its children compared against none, so they are read again.
 FORGET_CHILDREN = "UPDATE prompts SET history_entry = NULL WHERE parent_id = ?"
 
@@ -151,18 +158,9 @@ FORGET_CHILDREN = "UPDATE prompts SET history_entry = NULL WHERE parent_id = ?"
 def fill_fragments(execute: Execute, prepare: Prepare) -> int:
     """Store the history columns of every row without them; return how many.
 
-    Only rows still missing them are read, so it can run again at any time. Tombstones
-    an older release made with them are written as this release writes them first.
+    Only rows still missing them are read, so it can run again at any time.
     """
-    spelled = {sql: prepare(sql) for sql in (SET, CHILDREN, SET_CHILD)}
-
-    def run(sql: str, params: tuple = ()):
-        return execute(spelled[sql], params)
-
-    for prompt_id, parent_id, created_at in execute(prepare(OLD_TOMBSTONES)).fetchall():
-        run(SET, (*tombstone(prompt_id, parent_id, created_at), prompt_id))
-        clear_children(run, prompt_id)
-    select = prepare(MISSING)
+    select, update = prepare(MISSING), prepare(SET)
     filled, last = 0, ""
     while rows := execute(select, (last, BATCH)).fetchall():
         for prompt_id, parent_id, created_at, sha256, head, template, removed_at, above in rows:
@@ -170,7 +168,7 @@ def fill_fragments(execute: Execute, prepare: Prepare) -> int:
                 found = tombstone(prompt_id, parent_id, created_at)
             else:
                 found = fragment(prompt_id, parent_id, created_at, sha256, head, template, above)
-            run(SET, (*found, prompt_id))
+            execute(update, (*found, prompt_id))
         filled += len(rows)
         last = rows[-1][0]
     return filled

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from api.store.derived import count_triggers, fill_derived
-from api.store.fragments import fill_fragments
+from api.store.fragments import fill_fragments, tombstone_trigger
 from api.store.values import now
 from api.text import interface as template_interface
 
@@ -185,11 +185,10 @@ MIGRATIONS: list[tuple[str | Callable[[Execute, Prepare], object], ...]] = [
         "ALTER TABLE prompts ADD COLUMN history_entry TEXT",
         "ALTER TABLE prompts ADD COLUMN history_bytes INTEGER",
         "ALTER TABLE prompts ADD COLUMN history_decoded INTEGER",
-        # Both empty but for rows an older release wrote during a deploy, or tombstones it
-        # made: init-db finds them at no cost however large the table.
+        # Empty but for rows an older release wrote during a deploy, or took down (the
+        # trigger): init-db finds them at no cost however large the table.
         "CREATE INDEX prompts_missing_entry ON prompts (id) WHERE history_entry IS NULL",
-        "CREATE INDEX prompts_old_tombstone ON prompts (id) "
-        "WHERE removed_at IS NOT NULL AND history_bytes IS NOT NULL",
+        tombstone_trigger,
         fill_fragments,
     ),
 ]

@@ -100,6 +100,24 @@ CREATE TRIGGER prompts_counted AFTER INSERT OR DELETE OR UPDATE OF removed_at ON
 FOR EACH ROW EXECUTE FUNCTION prompts_counted()"""
 
 
+# api/store/fragments.py: an older release's takedown leaves no entry to serve.
+TOMBSTONE_TRIGGER = """CREATE FUNCTION prompts_tombstone_entry() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.history_entry := NULL;
+    NEW.history_bytes := NULL;
+    NEW.history_decoded := NULL;
+    UPDATE prompts SET history_entry = NULL WHERE parent_id = NEW.id;
+    RETURN NEW;
+END
+$$
+;
+CREATE TRIGGER prompts_tombstone_entry BEFORE UPDATE OF removed_at ON prompts FOR EACH ROW
+WHEN (OLD.removed_at IS NULL AND NEW.removed_at IS NOT NULL
+    AND NEW.history_entry IS NOT DISTINCT FROM OLD.history_entry)
+EXECUTE FUNCTION prompts_tombstone_entry()"""
+
+
 class ReconnectingDatabase(peewee.PostgresqlDatabase):
     """PostgreSQL through psycopg2, reconnecting after the server dropped a connection."""
 
@@ -131,6 +149,7 @@ class PostgresDialect(Dialect):
         "text_bytes": "convert_to(text, 'UTF8')",
         "json_ids": "COALESCE(json_agg(legacy_id ORDER BY legacy_id), '[]')::text",
         "count_triggers": COUNT_TRIGGERS,
+        "tombstone_trigger": TOMBSTONE_TRIGGER,
     }
     scrub_report = (
         "VACUUM FULL rewrote the prompts table, so no table file holds it "

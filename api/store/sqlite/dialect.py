@@ -71,6 +71,16 @@ CREATE TRIGGER prompts_counted_delete AFTER DELETE ON prompts BEGIN
 END"""
 
 
+# api/store/fragments.py: an older release's takedown leaves no entry to serve.
+TOMBSTONE_TRIGGER = """CREATE TRIGGER prompts_tombstone_entry AFTER UPDATE OF removed_at ON prompts
+WHEN OLD.removed_at IS NULL AND NEW.removed_at IS NOT NULL
+    AND NEW.history_entry IS OLD.history_entry BEGIN
+    UPDATE prompts SET history_entry = NULL, history_bytes = NULL, history_decoded = NULL
+    WHERE id = NEW.id;
+    UPDATE prompts SET history_entry = NULL WHERE parent_id = NEW.id;
+END"""
+
+
 class SqliteDialect(Dialect):
     """SQLite through the standard library's sqlite3, writers queued on a file lock."""
 
@@ -81,6 +91,7 @@ class SqliteDialect(Dialect):
         "text_bytes": "CAST(text AS BLOB)",
         "json_ids": "json_group_array(legacy_id)",
         "count_triggers": COUNT_TRIGGERS,
+        "tombstone_trigger": TOMBSTONE_TRIGGER,
     }
     scrub_report = (
         "its pages were zeroed and the WAL truncated, so no copy remains in the database files"
