@@ -94,10 +94,19 @@ def _age(seconds: int) -> str:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Read every text's template again instead of trusting the checksum kept when it was "
+    "written (slower: after upgrading the template reader). Example: --deep",
+)
 @pass_store
-def check(store: Store, as_json: bool) -> None:
+def check(store: Store, as_json: bool, deep: bool) -> None:
     """Check integrity, keys, cycles, sha256s, templates, backups and the replica; exit 1 on
     a problem.
+
+    Each text is hashed against its sha256, and its stored template against the checksum
+    kept when it was saved; --deep reads every template from its text again.
 
     backups: files a killed backup or restore left in the backups directory (the
     next backup removes them). The replica (when configured) is a problem when it
@@ -106,7 +115,7 @@ def check(store: Store, as_json: bool) -> None:
     Example: prompt-store check
     """
     with progress(store.prompts.count(), "Checking sha256 and templates") as bar:
-        problems = store.maintenance.check(progress=bar.update)
+        problems = store.maintenance.check(progress=bar.update, deep=deep)
     problems["backups"] = [
         f"{path} ({size(path.stat().st_size)}) was left by a killed backup or restore; "
         "the next `prompt-store backup` removes it"

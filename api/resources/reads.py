@@ -7,6 +7,7 @@ the body, as `curl -I` and uptime checkers expect.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import falcon
 import msgspec
@@ -32,7 +33,6 @@ from api.http.routes import DELETE
 from api.resources import history
 from api.resources.scrubbing import ScrubRetry
 from api.store import (
-    Ancestor,
     PromptNotFound,
     PromptRemoved,
     Store,
@@ -141,24 +141,22 @@ class PromptHistory:
             "limit", min_value=1, max_value=HISTORY_MAX, default=HISTORY_DEFAULT
         )
         after = cursors.decode(req, _last_shown)  # the last entry of the page before
-        # The version and its parent; on the first page, one more than asked: whether the
-        # list goes on, and the last one's parent.
-        version, *ancestors = self.store.prompts.lineage(prompt_id, limit=1 if after else limit + 1)
-        parent = ancestors[0] if ancestors else None
+        # The version (and on the first page, one more than asked: whether the list goes
+        # on, and the last one's parent); a later page's ancestors follow its cursor.
+        rows = self.store.prompts.entries(prompt_id, 0 if after else limit + 1)
+        prompt_id = rows[0][0]
         if after is not None:
-            ancestors = self._continued(after, limit)
-        prompt_id = version.id
-        shown = [prompt_id] + [ancestor.id for ancestor in ancestors[:limit]]
-        labels = self.store.labels.pointing_at_each(shown)
-        found = history.page(version, parent, ancestors, limit, self.links.share, labels)
-        next_cursor = cursors.encode(found.entries[-1].id) if found.more else None
+            rows = rows[:1] + self._continued(after, limit, self.store.prompts.entries)
+        labels = self.store.labels.pointing_at_each([row[0] for row in rows[: limit + 1]])
+        found = history.joined(rows, limit, self.links.share, labels)
+        if found is None:  # rows without their entries kept: built from their templates
+            found = self._built(prompt_id, after, limit, labels)
+        next_cursor = cursors.encode(found.last) if found.more else None
         moved_on = [
             MovedOn(name, target, self.store.prompts.number(target))
             for name, target in self.store.labels.moved_on(prompt_id)
         ]
-        # A first page that reached the root: its length is the number; else the store counts.
-        whole = after is None and (ancestors[-1] if ancestors else version).parent_id is None
-        number = len(ancestors) + 1 if whole else self.store.prompts.number(prompt_id)
+        number = self.store.prompts.number(prompt_id)  # kept on the row: one lookup
         resp.media = History(
             id=prompt_id,
             version=number,
@@ -167,20 +165,30 @@ class PromptHistory:
             next=next_cursor
             and f"/api/prompts/{prompt_id}/history?limit={limit}&cursor={next_cursor}",
             next_cursor=next_cursor,
-            created_at=version.created_at,
+            created_at=found.created_at,
             template_changes=found.changes,
-            labels=labels[prompt_id],
+            labels=labels.get(prompt_id, []),
             moved_on=moved_on,
         )
 
     on_head = on_get
 
-    def _continued(self, after: str, limit: int) -> list[Ancestor]:
-        """The ancestors after a page's last entry, one more than `limit`."""
+    def _continued(self, after: str, limit: int, read: Callable[[str, int], list]) -> list:
+        """The ancestors after a page's last entry, one more than `limit`, as `read`
+        gives them (the version first, left out)."""
         try:
-            return self.store.prompts.lineage(after, limit=limit + 1)[1:]
+            return read(after, limit + 1)[1:]
         except PromptNotFound:
             raise cursors.refused() from None
+
+    def _built(self, prompt_id: str, after: str | None, limit: int, labels: dict) -> history.Page:
+        """The page built from the stored templates, for rows an older release wrote."""
+        version, *first = self.store.prompts.lineage(prompt_id, limit=1 if after else limit + 1)
+        parent = first[0] if first else None
+        ancestors = first
+        if after is not None:
+            ancestors = self._continued(after, limit, self.store.prompts.lineage)
+        return history.page(version, parent, ancestors, limit, self.links.share, labels)
 
 
 def _last_shown(parts: list[str]) -> str:

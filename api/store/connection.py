@@ -12,7 +12,7 @@ import contextlib
 import os
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import peewee
@@ -53,6 +53,14 @@ class Database:
     def one(self, sql: str, params: tuple | list = ()) -> tuple | None:
         """Return the first row of a portable statement, or None."""
         return self.execute(sql, params).fetchone()
+
+    def stream(self, sql: str, params: tuple | list = ()) -> Iterator[tuple]:
+        """Yield the rows of a long read as it goes, holding only a batch in memory.
+
+        For the jobs (export, check): a server-side cursor on PostgreSQL. Finish or close
+        the iterator before the next write on this thread.
+        """
+        return self.dialect.stream(self.ready(), self._spelled(sql), params)
 
     def execute_many(self, sql: str, rows: Iterable) -> int:
         """Run one portable statement once per row, in one call; return the rows it changed."""

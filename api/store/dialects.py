@@ -61,6 +61,10 @@ class Dialect:
         with db.atomic():
             yield
 
+    def stream(self, db: peewee.Database, sql: str, params: tuple | list) -> Iterator[tuple]:
+        """Yield the rows of a spelled statement, a batch at a time (SQLite steps its cursor)."""
+        yield from db.execute_sql(sql, params)
+
     def take_rate_limit(
         self, db: peewee.Database, key: str, interval: float, period: float, now: float
     ) -> float:

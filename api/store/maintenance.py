@@ -7,8 +7,11 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from api.store.connection import Database
+from api.store.derived import checksum_of, fill_checksums, fill_depths
+from api.store.fragments import fill_fragments, forget_children
 from api.store.label_records import LabelRecords
 from api.store.labels import Labels
+from api.store.lineage import lineage
 from api.store.prompts import PromptVersions
 from api.store.reads import VersionReads
 from api.store.rows import Exported
@@ -16,13 +19,8 @@ from api.store.schema import fill_templates
 from api.store.values import sha256_of
 from api.text import interface as template_interface
 
-TREE = """
-WITH RECURSIVE tree (id, depth) AS (
-    SELECT id, 1 FROM prompts WHERE parent_id IS NULL
-    UNION ALL
-    SELECT p.id, t.depth + 1 FROM prompts AS p JOIN tree AS t ON p.parent_id = t.id
-)
-"""
+# `stats` and `check` read the whole table once each (they are jobs); nothing here walks
+# a lineage level by level: the depth kept per row answers for it (api/store/lineage.py).
 STATS = """
 SELECT COUNT(*), COUNT(removed_at),
        COALESCE(SUM(CASE WHEN parent_id IS NULL THEN 1 ELSE 0 END), 0),
@@ -32,19 +30,19 @@ SELECT COUNT(*), COUNT(removed_at),
        (SELECT COUNT(*) FROM legacy_ids)
 FROM prompts
 """
-DEEPEST = TREE + "SELECT COALESCE(MAX(depth), 0) FROM tree"
+DEEPEST = "SELECT COALESCE(MAX(depth), 0) FROM prompts"  # the end of the prompts_depth index
 LARGEST = "SELECT id, length({text_bytes}) AS size FROM prompts ORDER BY size DESC, id LIMIT 1"
-UNREACHABLE = TREE + "SELECT id FROM prompts WHERE id NOT IN (SELECT id FROM tree) ORDER BY id"
-HASHED = "SELECT id, {text_bytes}, sha256, removed_at, template FROM prompts ORDER BY id"
-EXPORT = (
-    TREE
-    + """
+# In primary-key order: streamed from the index, never sorted.
+HASHED = "SELECT id, {text_bytes}, sha256, removed_at, template, checksum FROM prompts ORDER BY id"
+# Rows an older release wrote without a template (the prompts_missing_template index).
+NO_TEMPLATE = "SELECT id FROM prompts WHERE template IS NULL AND removed_at IS NULL"
+# Parents first, in the order of the prompts_depth index: no text goes through a sort.
+EXPORT = """
 SELECT p.id, p.parent_id, p.created_at, p.text, p.removed_at,
        (SELECT {json_ids} FROM legacy_ids WHERE prompt_id = p.id)
-FROM tree JOIN prompts AS p ON p.id = tree.id
-ORDER BY tree.depth, p.created_at, p.id
+FROM prompts AS p WHERE p.depth IS NOT NULL
+ORDER BY p.depth, p.created_at, p.id
 """
-)
 
 
 class Maintenance:
@@ -93,51 +91,72 @@ class Maintenance:
             largest=largest,
         )
 
-    def check(self, progress: Callable[[int], None] | None = None) -> dict[str, list[str]]:
+    def check(
+        self, progress: Callable[[int], None] | None = None, deep: bool = False
+    ) -> dict[str, list[str]]:
         """Return the problems found by integrity, foreign-key, lineage, sha256, template and
-        label checks."""
-        return check_database(self.database, progress)
+        label checks; `deep` reads every template again instead of trusting its checksum."""
+        return check_database(self.database, progress, deep=deep)
 
     def fill_templates(self) -> int:
-        """Store the template of every text without one (rows an older release wrote)."""
+        """Store the template of every text without one (rows an older release wrote), and
+        the depth, checksum and history columns of every row without them; return how many
+        templates."""
+        execute, prepare = self.database.execute, self.database.dialect.prepare
         with self.database.write():
-            return fill_templates(self.database.execute, self.database.dialect.prepare)
+            without = [prompt_id for (prompt_id,) in execute(NO_TEMPLATE).fetchall()]
+            filled = fill_templates(execute, prepare)
+            forget_children(execute, prepare, without)  # compared against no template
+            fill_depths(execute, prepare)
+            fill_checksums(execute, prepare)
+            fill_fragments(execute, prepare)
+            return filled
 
     def export(self) -> Iterator[Exported]:
-        """Yield every version reachable from a root, parents before children."""
-        for prompt_id, parent_id, created_at, text, removed_at, legacy in self.database.execute(
+        """Yield every version reachable from a root, parents before children, streamed."""
+        left_out = set(lineage(self.database).unreachable)  # normally none
+        for prompt_id, parent_id, created_at, text, removed_at, legacy in self.database.stream(
             EXPORT
         ):
-            yield Exported(prompt_id, parent_id, created_at, text, removed_at, json.loads(legacy))
+            if prompt_id not in left_out:
+                yield Exported(
+                    prompt_id, parent_id, created_at, text, removed_at, json.loads(legacy)
+                )
 
 
 def check_database(
-    database: Database, progress: Callable[[int], None] | None = None
+    database: Database, progress: Callable[[int], None] | None = None, *, deep: bool = False
 ) -> dict[str, list[str]]:
     """Check one database as `prompt-store check` does: the live one, or a backup's copy
-    before a restore puts it in place. Returns the problems found, by kind."""
+    before a restore puts it in place. Returns the problems found, by kind.
+
+    Each text is hashed against its sha256, and its template against the checksum kept
+    when it was written; `deep` reads every template from its text again (a row with no
+    checksum yet is read again either way)."""
     db, dialect = database.ready(), database.dialect
     problems = {
         "integrity": dialect.integrity_problems(db),
         "foreign_keys": dialect.foreign_key_problems(db),
-        "lineage": [
-            f"{prompt_id} is not reachable from a root (a parent cycle)"
-            for (prompt_id,) in database.execute(UNREACHABLE)
-        ],
+        "lineage": lineage(database).problems(),
         "sha256": [],
         "template": [],
         "labels": LabelRecords(database, VersionReads(database)).problems(),
     }
     # Hash the stored bytes: the check must not depend on the text decoding cleanly.
-    for prompt_id, data, digest, removed_at, template in database.execute(HASHED):
-        if removed_at is not None and (data or digest or template is not None):
+    for prompt_id, data, digest, removed_at, template, checksum in database.stream(HASHED):
+        if removed_at is not None and (data or digest or template is not None or checksum):
             problems["sha256"].append(
                 f"{prompt_id} is removed but still holds text, a hash or a template"
             )
         elif removed_at is None:
             if sha256_of(bytes(data)) != digest:
                 problems["sha256"].append(f"{prompt_id}: the text does not match its sha256")
-            problems["template"] += _template_problems(prompt_id, bytes(data), template)
+            if template is None or deep or checksum is None:
+                problems["template"] += _template_problems(prompt_id, bytes(data), template)
+            elif checksum != checksum_of(digest, template):
+                problems["template"].append(
+                    f"{prompt_id}: the stored template does not match its text"
+                )
         if progress:
             progress(1)
     return problems

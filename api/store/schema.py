@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from api.store.derived import count_triggers, fill_derived
+from api.store.fragments import fill_fragments, tombstone_trigger
 from api.store.values import now
 from api.text import interface as template_interface
 
@@ -28,6 +30,11 @@ Prepare = Callable[[str], str]
 #   delete_token_hash sha256 of the creator's delete token, never the token itself
 #   template          what the text asks for (api/text/interface.py) as the JSON the
 #                     API serves: derived from the text when written, NULL on a tombstone
+#   depth, checksum   its number in its lineage, and a hash over sha256 and template
+#                     (api/store/derived.py): kept when written, for the jobs
+#   history_entry, history_bytes, history_decoded
+#                     its history entry, encoded when written, and what a page's bounds
+#                     count of it (api/store/fragments.py)
 PROMPT_COLUMNS = (
     "id",
     "parent_id",
@@ -37,6 +44,11 @@ PROMPT_COLUMNS = (
     "removed_at",
     "delete_token_hash",
     "template",
+    "depth",
+    "checksum",
+    "history_entry",
+    "history_bytes",
+    "history_decoded",
 )
 
 
@@ -139,6 +151,45 @@ MIGRATIONS: list[tuple[str | Callable[[Execute, Prepare], object], ...]] = [
         # The labels that once pointed at a version (the editor's "now points at v7"): found
         # by an indexed lookup, not a scan of every move.
         "CREATE INDEX label_moves_prompt_id ON label_moves (prompt_id)",
+    ),
+    (
+        # What the jobs need without reading every text or walking every lineage.
+        "ALTER TABLE prompts ADD COLUMN depth INTEGER",
+        "ALTER TABLE prompts ADD COLUMN checksum TEXT",
+        # Parents before children, in the export's order, without sorting any text.
+        "CREATE INDEX prompts_depth ON prompts (depth, created_at, id)",
+        "CREATE INDEX prompts_missing_depth ON prompts (id) WHERE depth IS NULL",
+        "CREATE INDEX prompts_missing_checksum ON prompts (id) "
+        "WHERE checksum IS NULL AND removed_at IS NULL",
+        fill_derived,
+        # The counts /metrics and /api/stats serve, kept by triggers in the transaction
+        # of every insert, takedown and delete, whoever writes (an older release too).
+        # PostgreSQL spreads its writers over 16 slots so that concurrent saves do not
+        # queue on one row; SQLite has one writer and uses slot 0. A count is the sum.
+        """CREATE TABLE prompt_counts (
+            slot INTEGER PRIMARY KEY NOT NULL,
+            prompts BIGINT NOT NULL,
+            removed BIGINT NOT NULL
+        )""",
+        "INSERT INTO prompt_counts (slot, prompts, removed) "
+        "SELECT 0, COUNT(*), COUNT(removed_at) FROM prompts",
+        "INSERT INTO prompt_counts (slot, prompts, removed) "
+        "SELECT n, 0, 0 FROM ("
+        + " UNION ALL ".join(f"SELECT {n} AS n" for n in range(1, 16))
+        + ") AS slots",
+        count_triggers,
+    ),
+    (
+        # A history page joins the entries each version keeps, encoded when it was
+        # written (api/store/fragments.py): no text read, no interface decoded per request.
+        "ALTER TABLE prompts ADD COLUMN history_entry TEXT",
+        "ALTER TABLE prompts ADD COLUMN history_bytes INTEGER",
+        "ALTER TABLE prompts ADD COLUMN history_decoded INTEGER",
+        # Empty but for rows an older release wrote during a deploy, or took down (the
+        # trigger): init-db finds them at no cost however large the table.
+        "CREATE INDEX prompts_missing_entry ON prompts (id) WHERE history_entry IS NULL",
+        tombstone_trigger,
+        fill_fragments,
     ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -8,6 +8,9 @@ next query.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+
 import peewee
 from playhouse import db_url
 
@@ -15,6 +18,7 @@ from api.config import ConfigError
 from api.store.dialects import Dialect
 from api.store.postgres.backups import PostgresBackups
 
+STREAM_BATCH = 2000  # rows per round trip of a server-side cursor
 MIGRATION_LOCK = 0x70726F6D  # any constant; names the advisory lock ("prom")
 
 # PostgreSQL runs several writers at once, so read-then-write would let concurrent
@@ -69,6 +73,51 @@ WHERE c.relnamespace = current_schema()::regnamespace AND a.amname = 'btree' ORD
 SCRUB = ("VACUUM FULL prompts", "ANALYZE prompts", "VACUUM FULL pg_statistic")
 
 
+# prompt_counts (api/store/schema.py, migration 7): each server process counts in its
+# own slot of 16, so concurrent saves do not queue on one row until they commit.
+COUNT_TRIGGERS = """CREATE FUNCTION prompts_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    d_prompts bigint := 0;
+    d_removed bigint := 0;
+BEGIN
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        d_prompts := 1;
+        d_removed := (NEW.removed_at IS NOT NULL)::int;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        d_prompts := d_prompts - 1;
+        d_removed := d_removed - (OLD.removed_at IS NOT NULL)::int;
+    END IF;
+    IF d_prompts <> 0 OR d_removed <> 0 THEN
+        UPDATE prompt_counts SET prompts = prompts + d_prompts, removed = removed + d_removed
+        WHERE slot = mod(pg_backend_pid(), 16);
+    END IF;
+    RETURN NULL;
+END
+$$
+;
+CREATE TRIGGER prompts_counted AFTER INSERT OR DELETE OR UPDATE OF removed_at ON prompts
+FOR EACH ROW EXECUTE FUNCTION prompts_counted()"""
+
+
+# api/store/fragments.py: an older release's takedown leaves no entry to serve.
+TOMBSTONE_TRIGGER = """CREATE FUNCTION prompts_tombstone_entry() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.history_entry := NULL;
+    NEW.history_bytes := NULL;
+    NEW.history_decoded := NULL;
+    UPDATE prompts SET history_entry = NULL WHERE parent_id = NEW.id;
+    RETURN NEW;
+END
+$$
+;
+CREATE TRIGGER prompts_tombstone_entry BEFORE UPDATE OF removed_at ON prompts FOR EACH ROW
+WHEN (OLD.removed_at IS NULL AND NEW.removed_at IS NOT NULL
+    AND NEW.history_entry IS NOT DISTINCT FROM OLD.history_entry)
+EXECUTE FUNCTION prompts_tombstone_entry()"""
+
+
 class ReconnectingDatabase(peewee.PostgresqlDatabase):
     """PostgreSQL through psycopg2, reconnecting after the server dropped a connection."""
 
@@ -99,6 +148,8 @@ class PostgresDialect(Dialect):
         "double": "DOUBLE PRECISION",
         "text_bytes": "convert_to(text, 'UTF8')",
         "json_ids": "COALESCE(json_agg(legacy_id ORDER BY legacy_id), '[]')::text",
+        "count_triggers": COUNT_TRIGGERS,
+        "tombstone_trigger": TOMBSTONE_TRIGGER,
     }
     scrub_report = (
         "VACUUM FULL rewrote the prompts table, so no table file holds it "
@@ -155,6 +206,27 @@ class PostgresDialect(Dialect):
         # One migrator at a time across every process and host (SQLite's BEGIN
         # IMMEDIATE already serialises them); released at commit.
         db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+
+    def stream(self, db, sql, params) -> Iterator[tuple]:
+        # A named cursor: the server keeps the result and sends STREAM_BATCH rows per
+        # round trip, so the client holds one batch whatever the table's size. psycopg2
+        # allows one only inside a transaction, which peewee's autocommit connection is not
+        # between statements: this read gets one of its own, rolled back at the end.
+        if db.in_transaction():
+            yield from db.execute_sql(sql, params)
+            return
+        db.connect(reuse_if_open=True)
+        conn = db.connection()
+        conn.autocommit = False
+        try:
+            with conn.cursor(name=f"prompt_store_{uuid.uuid4().hex}") as cursor:
+                cursor.itersize = STREAM_BATCH
+                cursor.execute(sql, params)
+                yield from cursor
+        finally:
+            if not conn.closed:
+                conn.rollback()
+                conn.autocommit = True
 
     def take_rate_limit(self, db, key, interval, period, now) -> float:
         fresh = now + interval
