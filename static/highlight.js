@@ -12,10 +12,11 @@ import { firstRun, lineNodes, runsKey } from "./paint.js";
 // At most this many pieces are coloured at once (a textarea resized very tall shows
 // the rest plain).
 const COLOURED = 16;
-// Past this many characters a key paints first with the colours it had, moved past the
-// edit, and the text is read again once the page is idle (at most READ_LATER ms on): a
-// reading of 200 KiB takes 10-30 ms, more than the rest of a key.
-const READ_NOW = 16 * 1024, READ_LATER = 250;
+// Past this many characters a key (an edit of at most TYPED characters) paints first with
+// the colours it had, moved past the edit, and the text is read again once the page is
+// idle (at most READ_LATER ms on): a reading of 200 KiB takes 10-30 ms, more than the
+// rest of a key. A paste or a new text is read at once.
+const READ_NOW = 16 * 1024, READ_LATER = 250, TYPED = 64;
 
 export class Highlighter {
   constructor(textarea, layer, onRead) {
@@ -44,9 +45,10 @@ export class Highlighter {
   edit() {
     const text = this.textarea.value;
     if (text.length <= READ_NOW || !this.text) return this.render();
+    const edit = unchanged(this.text, text), shift = text.length - this.text.length;
+    if (Math.max(edit.tail - edit.same, edit.tail + shift - edit.same) > TYPED) return this.render();
     this.edited = false;
-    const edit = unchanged(this.text, text);
-    this.runs = moved(this.runs, edit, text.length - this.text.length);
+    this.runs = moved(this.runs, edit, shift);
     this.patch(text, edit);
     this.follow();
     this.colour();
