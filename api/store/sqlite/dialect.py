@@ -190,7 +190,7 @@ class SqliteDialect(Dialect):
                 )
                 mode = "PASSIVE" if keep_wal else "TRUNCATE"
                 busy, log, done = db.execute_sql(f"PRAGMA wal_checkpoint({mode})").fetchone()
-                if replicating:
+                if keep_wal:  # a truncated WAL: Litestream writes its first frame itself
                     _restart_wal(db)
             incomplete = bool(busy) or (keep_wal and log != done)
             if incomplete:
