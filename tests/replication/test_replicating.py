@@ -179,7 +179,9 @@ def test_a_purge_while_replicating_scrubs_the_files_and_replication_goes_on(volu
     store, prompt_id, marker, _ = _replicated_secret(volume, s3, bucket, compacted=False)
     done = volume.cli("purge", prompt_id, "--yes")
     assert "replica" in done.stdout and "8s" in done.stdout
-    assert os.path.getsize(f"{volume.db}-wal") == 0
+    # Truncated: what is left is its header and at most the one frame Litestream writes
+    # when it reopens the file on resuming (ensureWALExists), before purge returns.
+    assert os.path.getsize(f"{volume.db}-wal") <= 32 + 24 + 4096
     for path in (volume.db, volume.db.with_name(f"{volume.db.name}-wal")):
         assert marker not in path.read_bytes()
     after = store.prompts.save("saved after the takedown")[0].id

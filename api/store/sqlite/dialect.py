@@ -204,9 +204,10 @@ class SqliteDialect(Dialect):
         # it checkpoints: it is asked to sync and let go of the file around the
         # checkpoint, while this app's writers wait at the gate, so no save lands in a
         # WAL it has not read. The WAL may still hold old page images: if it holds no
-        # piece of the removed texts, a PASSIVE checkpoint suffices (the WAL is left as
-        # Litestream read it, so it resumes where it was); otherwise the WAL is
-        # truncated, which Litestream answers with a snapshot (the whole database).
+        # piece of the removed texts, a PASSIVE checkpoint suffices, and a one-page write
+        # restarts the WAL before Litestream resumes (_restart_wal), so it follows on
+        # from where it was; otherwise the WAL is truncated, which Litestream answers
+        # with a snapshot (the whole database).
         # A scrub that readers keep from finishing leaves a marker file, so that it is
         # retried (retry_scrub, with texts unknown) by this process or any other.
         # `wait_ms`: how long the checkpoint may wait for readers; by default busy_timeout.
@@ -222,6 +223,8 @@ class SqliteDialect(Dialect):
                 )
                 mode = "PASSIVE" if keep_wal else "TRUNCATE"
                 busy, log, done = db.execute_sql(f"PRAGMA wal_checkpoint({mode})").fetchone()
+                if keep_wal:  # a truncated WAL: Litestream writes its first frame itself
+                    _restart_wal(db)
             incomplete = bool(busy) or (keep_wal and log != done)
             if incomplete:
                 _touch(self.scrub_marker)
@@ -248,6 +251,27 @@ class SqliteDialect(Dialect):
 
     def backup_dir(self, config: Config) -> Path:
         return self.path.parent / "backups"
+
+
+def _restart_wal(db) -> None:
+    """Commit one small write, so the checkpointed WAL restarts now, while Litestream is paused.
+
+    A checkpoint that copied every frame home lets the next writer restart the WAL
+    from its first frame. Litestream, resumed, follows one restart if the frame it
+    read last is still there (db.go, verify: "wal restarted"); a save of several
+    pages would overwrite it ("wal overwritten by another process") and cost a
+    snapshot of the whole database. One page restarts it instead; not yet copied
+    home, that frame keeps any later writer from restarting the WAL again.
+    This is the write Litestream makes after its own checkpoints (bumpLitestreamSeq),
+    in its own table, created as Litestream creates it.
+    """
+    db.execute_sql(
+        "CREATE TABLE IF NOT EXISTS _litestream_seq (id INTEGER PRIMARY KEY, seq INTEGER)"
+    )
+    db.execute_sql(
+        "INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) "
+        "ON CONFLICT (id) DO UPDATE SET seq = seq + 1"
+    )
 
 
 @contextlib.contextmanager

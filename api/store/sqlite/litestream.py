@@ -200,14 +200,27 @@ class Litestream:
 
         Yields whether one was paused (False: none is running, nothing holds the file).
         Litestream keeps a read transaction open so nobody else checkpoints; a
-        takedown must truncate the WAL, so it pauses the replicator around that.
+        takedown must checkpoint, so it pauses the replicator around that, while
+        the caller keeps this app's writers out (the write gate).
+
+        Litestream opens a database lazily: /start only schedules its monitor, whose
+        first tick (a second later) opens the file, takes the read transaction and
+        reads the WAL; /stop of a database it has not opened yet copies nothing.
+        So /sync, which opens and reads it at once, comes before /stop, so every
+        commit is copied before the checkpoint lets the WAL restart (a WAL restarted
+        twice unread loses the frames between, unnoticed by Litestream), and after
+        /start, so the replicator holds the file again, and has read the WAL, before
+        the caller lets a writer in.
         """
         body = {"path": str(self.db_path), "timeout": PAUSE_TIMEOUT}
         try:
-            status, answer = self._call("POST", "/stop", body)
+            status, answer = self._call("POST", "/sync", body)
         except OSError:
             yield False
             return
+        if status not in (200, 409):  # 409: stopped already, nothing to copy now
+            raise ReplicaError(f"the replicator would not sync: {self.redact(answer)}")
+        status, answer = self._call("POST", "/stop", body)
         if status != 200:
             raise ReplicaError(f"the replicator would not pause: {self.redact(answer)}")
         try:
@@ -216,6 +229,9 @@ class Litestream:
             status, answer = self._call("POST", "/start", body)
             if status != 200:
                 raise ReplicaError(f"the replicator did not resume: {self.redact(answer)}")
+            status, answer = self._call("POST", "/sync", body)
+            if status != 200:
+                raise ReplicaError(f"the replicator did not read the WAL: {self.redact(answer)}")
 
     def _call(
         self, method: str, path: str, body: dict | None = None, timeout: float = PAUSE_TIMEOUT + 5
