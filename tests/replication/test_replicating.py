@@ -207,9 +207,13 @@ def test_a_purge_while_replicating_scrubs_the_files_and_replication_goes_on(volu
 
 
 @pytest.mark.xfail(
-    strict=True,
-    reason="Litestream 0.5.17 keeps a level-1 file that holds the text from before the "
-    "purge long past the retention window (seen: over 60 s with 8 s, saves going on)",
+    # Not strict: since takedowns sync Litestream around its pause (no unseen WAL restart,
+    # so no forced snapshot), some runs now pass and others do not; the text's fate
+    # depends on when Litestream compacts and snapshots. Known, and stated in
+    # docs/operating.md; the restored replica never serves it (test_takedown_cost.py).
+    strict=False,
+    reason="Litestream 0.5.17 may keep a level-1 file that holds the text from before the "
+    "purge past the retention window (seen: over 60 s with 8 s, saves going on)",
 )
 def test_a_purged_text_leaves_every_replica_object_within_the_stated_window(volume, s3, bucket):
     # Compacted before the purge, as a text older than one level-1 window (30 s) is.
