@@ -89,13 +89,24 @@ class Dialect:
         with self.write_transaction(db):
             yield
 
+    def locate_removed(self, db: peewee.Database, prompt_ids: list[str]) -> object | None:
+        """Inside a takedown's transaction, before its UPDATE: what scrub() needs to know of
+        the rows it removes (PostgreSQL: where they lie), or None."""
+        return None
+
     def scrub(
-        self, db: peewee.Database, texts: list[str] | None = None, wait_ms: int | None = None
+        self,
+        db: peewee.Database,
+        texts: list[str] | None = None,
+        wait_ms: int | None = None,
+        located: object | None = None,
+        prompt_ids: list[str] | tuple = (),
     ) -> None:
         """After a takedown: leave no old copy of the text in the database's files.
 
         `texts`: what was removed, when known (None: a purge again or a retry, the text is
-        gone). Raises ScrubIncomplete if it could not finish (waiting at most `wait_ms`
+        gone); `located`: what locate_removed() found; `prompt_ids`: the takedown's ids.
+        Raises ScrubIncomplete if it could not finish (waiting at most `wait_ms`
         for readers, where that applies), and leaves it pending (scrub_pending) until one
         does.
         """

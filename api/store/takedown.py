@@ -65,12 +65,13 @@ class Takedowns:
                     texts = None  # a tombstone: what it held is no longer known
                 elif texts is not None:
                     texts.append(row[0])
+            located = dialect.locate_removed(db, prompt_ids)
             removed = [
                 prompt_id
                 for prompt_id in prompt_ids
                 if self.database.execute(TOMBSTONE, (removed_at, prompt_id)).rowcount
             ]
-        dialect.scrub(db, texts)
+        dialect.scrub(db, texts, located=located, prompt_ids=prompt_ids)
         return removed
 
     def scrub_pending(self) -> bool:

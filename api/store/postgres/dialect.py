@@ -16,6 +16,8 @@ from playhouse import db_url
 
 from api.config import ConfigError
 from api.store.dialects import Dialect
+from api.store.errors import ScrubIncomplete
+from api.store.postgres import scrub
 from api.store.postgres.backups import PostgresBackups
 
 STREAM_BATCH = 2000  # rows per round trip of a server-side cursor
@@ -65,12 +67,22 @@ SELECT i.indexrelid::regclass::text FROM pg_index AS i
 JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_am AS a ON a.oid = c.relam
 WHERE c.relnamespace = current_schema()::regnamespace AND a.amname = 'btree' ORDER BY 1
 """
-# VACUUM FULL writes the table, its TOAST table and its indexes into new files and
-# drops the old ones, which held the old row versions. ANALYZE replaces the
-# statistics, whose samples of the columns may quote the text, and VACUUM FULL
-# pg_statistic drops the old ones (a superuser's right: for others the server skips
-# it with a warning). Each locks its table while it runs.
-SCRUB = ("VACUUM FULL prompts", "ANALYZE prompts", "VACUUM FULL pg_statistic")
+# The columns that hold a text or what is derived from it keep no statistics: ANALYZE
+# would copy samples of them into pg_statistic, beyond the reach of a takedown. Changing
+# a column to its own type drops what was gathered before (no rewrite, indexes reused).
+PRIVATE = ("text", "sha256", "template", "checksum", "delete_token_hash")
+# A tenth of each new page is kept free, so a tombstone stays on its row's page, where
+# the takedown's scrub finds it (api/store/postgres/scrub.py).
+TAKEDOWN_STORAGE = "\n;\n".join(
+    [
+        *(
+            f"ALTER TABLE prompts ALTER COLUMN {column} SET STATISTICS 0"
+            f"\n;\nALTER TABLE prompts ALTER COLUMN {column} TYPE TEXT"
+            for column in PRIVATE
+        ),
+        "ALTER TABLE prompts SET (fillfactor = 90)",
+    ]
+)
 
 
 # prompt_counts (api/store/schema.py, migration 7): each server process counts in its
@@ -131,10 +143,11 @@ class PostgresDialect(Dialect):
         "text_bytes": "convert_to(text, 'UTF8')",
         "json_ids": "COALESCE(json_agg(legacy_id ORDER BY legacy_id), '[]')::text",
         "count_triggers": COUNT_TRIGGERS,
+        "takedown_storage": TAKEDOWN_STORAGE,
     }
     scrub_report = (
-        "VACUUM FULL rewrote the prompts table, so no table file holds it "
-        "(the server's WAL may, until it is recycled)"
+        "VACUUM removed its old row version and the space it held on its page was written "
+        "over, without rewriting the table (docs/operating.md: Takedowns on PostgreSQL)"
     )
 
     def __init__(self, url: str, replica=None):
@@ -246,6 +259,22 @@ class PostgresDialect(Dialect):
     def backups(self, database) -> PostgresBackups:
         return PostgresBackups(database, self.client_environment())
 
-    def scrub(self, db, texts=None, wait_ms: int | None = None) -> None:
-        for statement in SCRUB:
-            db.execute_sql(statement)
+    def locate_removed(self, db, prompt_ids):
+        return scrub.locate(db, prompt_ids)
+
+    scrub_wait_ms = scrub.WAIT_MS  # how long a takedown waits for older transactions
+    _pending: scrub.Located | None = None  # a scrub older transactions kept from finishing
+
+    def scrub(self, db, texts=None, wait_ms=None, located=None, prompt_ids=()) -> None:
+        wait_ms = self.scrub_wait_ms if wait_ms is None else wait_ms
+        if self._pending is not None:  # this process's scrub that could not finish
+            located = self._pending.joined(located)
+        try:
+            scrub.scrub(db, located, list(prompt_ids), wait_ms)
+        except ScrubIncomplete:
+            self._pending = located
+            raise
+        self._pending = None
+
+    def scrub_pending(self) -> bool:
+        return self._pending is not None
