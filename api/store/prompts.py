@@ -11,11 +11,13 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
+import peewee
+
 from api.store.connection import Database
 from api.store.derived import checksum_of
 from api.store.errors import ParentNotFound, PromptConflict
 from api.store.reads import VersionReads
-from api.store.rows import VersionMeta
+from api.store.rows import Imported, VersionMeta
 from api.store.values import (
     delete_token_hash,
     encode_text,
@@ -38,6 +40,10 @@ INSERT = (
     "CASE WHEN ? IS NULL THEN 1 ELSE (SELECT p.depth + 1 FROM prompts AS p WHERE p.id = ?) END, "
     "?) ON CONFLICT DO NOTHING"
 )
+
+# The rows of an import batch already stored, by id: what they must match.
+EXISTING = "SELECT id, parent_id, sha256, removed_at IS NOT NULL FROM prompts WHERE id IN ({ids})"
+LOOKUP_BATCH = 500  # ids a lookup names (SQLite allows 32,766 parameters; PostgreSQL more)
 
 
 class NewVersion(NamedTuple):
@@ -178,6 +184,46 @@ class PromptVersions(VersionReads):
                     "a row repeats a stored id or (parent, text): nothing inserted"
                 )
             return inserted
+
+    def import_many(self, rows: list[Imported], templates: list | None = None) -> tuple[int, int]:
+        """Store a batch of exported rows, parents first, as store() and store_tombstone()
+        would one by one, in a few statements; return (inserted, already present).
+
+        `templates`: each row's stored template, read beforehand (None: read here). Raises
+        PromptConflict, having written nothing, where one of them would: the caller then
+        goes row by row to name it.
+        """
+        new, present = [], 0
+        found = {}
+        for first in range(0, len(rows), LOOKUP_BATCH):
+            ids = [row.id for row in rows[first : first + LOOKUP_BATCH]]
+            sql = EXISTING.format(ids=", ".join("?" * len(ids)))
+            found.update((r[0], r[1:]) for r in self.database.execute(sql, ids))
+        for n, row in enumerate(rows):
+            removed = row.removed_at is not None
+            digest = None if removed else sha256_of(encode_text(row.text, self.max_bytes))
+            if row.id in found:
+                if found[row.id] != (row.parent_id, digest, removed):
+                    raise PromptConflict(f"{row.id} already holds another prompt")
+                present += 1
+                continue
+            version = NewVersion(row.id, row.parent_id, row.text, digest, row.created_at)
+            version = version._replace(removed_at=row.removed_at)
+            template = templates[n] if templates is not None else None
+            new.append(
+                version.with_template()
+                if template is None
+                else version._replace(template=None if removed else template)
+            )
+            found[row.id] = (row.parent_id, digest, removed)
+        with self.database.write_or_join():
+            try:
+                inserted = self._write(new)
+            except peewee.IntegrityError:  # a parent gone since the file was checked
+                raise PromptConflict("a row's parent is not stored: nothing imported") from None
+            if inserted != len(new):
+                raise PromptConflict("a row repeats a stored (parent, text): nothing imported")
+        return len(new), present
 
     def _insert(self, row: NewVersion, *, reuse_same_text: bool) -> tuple[VersionMeta, bool]:
         """Insert a row inside the caller's write transaction; return (version, created).
