@@ -95,7 +95,9 @@ def import_(store: Store, file: str, workers: int | None) -> None:
     Example: prompt-store import prompts.jsonl
     """
     with _seekable(file) as source:
-        total = validate(store, source)
+        with progress(source.seek(0, os.SEEK_END), "Checking lines") as bar:
+            source.seek(0)
+            total = validate(store, source, bar.update)
         source.seek(0)
         written = present = labelled = 0
         lines = records(store, source)

@@ -30,7 +30,7 @@ SELECT COUNT(*), COUNT(removed_at),
 FROM prompts
 """
 DEEPEST = "SELECT COALESCE(MAX(depth), 0) FROM prompts"  # the end of the prompts_depth index
-LARGEST = "SELECT id, length({text_bytes}) AS size FROM prompts ORDER BY size DESC, id LIMIT 1"
+LARGEST = "SELECT id, {text_size} AS size FROM prompts ORDER BY size DESC, id LIMIT 1"
 # In primary-key order: streamed from the index, never sorted.
 HASHED = "SELECT id, {text_bytes}, sha256, removed_at, template, checksum FROM prompts ORDER BY id"
 # Parents first, in the order of the prompts_depth index: no text goes through a sort.

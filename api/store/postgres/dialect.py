@@ -141,6 +141,7 @@ class PostgresDialect(Dialect):
     spellings = {
         "double": "DOUBLE PRECISION",
         "text_bytes": "convert_to(text, 'UTF8')",
+        "text_size": "octet_length(text)",  # no text read whole
         "json_ids": "COALESCE(json_agg(legacy_id ORDER BY legacy_id), '[]')::text",
         "count_triggers": COUNT_TRIGGERS,
         "takedown_storage": TAKEDOWN_STORAGE,

@@ -76,6 +76,7 @@ class SqliteDialect(Dialect):
     spellings = {
         "double": "REAL",
         "text_bytes": "CAST(text AS BLOB)",
+        "text_size": "length(CAST(text AS BLOB))",
         "json_ids": "json_group_array(legacy_id)",
         "count_triggers": COUNT_TRIGGERS,
         "takedown_storage": "",  # sqlite_stat1 counts rows, it samples no values
