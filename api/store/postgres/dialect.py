@@ -20,7 +20,7 @@ from api.store.errors import ScrubIncomplete
 from api.store.postgres import scrub
 from api.store.postgres.backups import PostgresBackups
 
-STREAM_BATCH = 2000  # rows per round trip of a server-side cursor
+STREAM_BATCH = 200  # rows per round trip of a server-side cursor: at most 40 MB of 200 KB texts
 MIGRATION_LOCK = 0x70726F6D  # any constant; names the advisory lock ("prom")
 
 # PostgreSQL runs several writers at once, so read-then-write would let concurrent
