@@ -75,8 +75,6 @@ TUPLE_FIT = 2000  # a filler above ~2 KB would be compressed or moved to TOAST
 # tuple's alignment); they are the lowest of the old row: its header, never its text.
 SLACK = 16
 BLOCK_SIZE = 8192
-
-
 POINTER = 18  # a TOAST pointer's bytes in the row
 
 
