@@ -33,6 +33,8 @@ forwarded_allow_ips = "127.0.0.1"
 # (a path holds a prompt id, which is a capability), so gunicorn's access log is off.
 # gunicorn's own messages go to stdout through the app's line formatter.
 accesslog = None
+# ...and not even built: gunicorn would make each request's fields for a logger that drops them.
+logger_class = "api.http.worker.NoAccessLog"
 _formatter = "TextFormatter" if Config.from_env().log_format == "text" else "LineFormatter"
 logconfig_dict = {
     "version": 1,

@@ -1,12 +1,10 @@
 // Every call to the JSON API goes through request(): one place that knows how the server
 // answers, and how to say what went wrong.
 
-export class Unreachable extends Error {}
-
 // {ok, status, headers, data}: `data` is the JSON body ({} when there is none), or the
-// text with `as: "text"`. Throws Unreachable when no answer came.
-export async function request(path, { method = "GET", body, headers = {}, as = "json" } = {}) {
-  const init = { method, headers: { ...headers } };
+// text with `as: "text"`; null when no answer came (the server could not be reached).
+export async function request(path, { method = "GET", body, headers = {}, as = "json", cache } = {}) {
+  const init = { method, headers: { ...headers }, cache };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -15,7 +13,7 @@ export async function request(path, { method = "GET", body, headers = {}, as = "
   try {
     response = await fetch(path, init);
   } catch (error) {
-    throw new Unreachable("the server could not be reached");
+    return null;
   }
   let data = as === "text" ? "" : {};
   try {

@@ -1,6 +1,6 @@
 // Taking a version back: the delete tokens of the prompts this browser created, kept in
 // localStorage by id, and the Delete button that spends one.
-import { promptPath, request, retryHint, Unreachable, explain } from "./api.js";
+import { promptPath, request, retryHint, explain } from "./api.js";
 import { $, clock, setStatus, withStorage } from "./dom.js";
 import { forgetDraft, isDirty } from "./drafts.js";
 import { text } from "./prompt-editor.js";
@@ -29,13 +29,8 @@ export async function deleteVersion() {
   const unsaved = isDirty() ? "\n\nYour unsaved edits in the editor are discarded too." : "";
   if (!token || !window.confirm(CONFIRM_DELETE + unsaved)) return;
   setStatus("Deleting…");
-  let answer;
-  try {
-    answer = await request(promptPath(id), { method: "DELETE", headers: { "X-Delete-Token": token } });
-  } catch (error) {
-    if (!(error instanceof Unreachable)) throw error;
-    return setStatus("Not deleted: the server could not be reached. Try again.", "error");
-  }
+  const answer = await request(promptPath(id), { method: "DELETE", headers: { "X-Delete-Token": token } });
+  if (!answer) return setStatus("Not deleted: the server could not be reached. Try again.", "error");
   if (answer.status === 204 || answer.status === 410) {
     forgetToken(id);
     forgetDraft(id);
@@ -45,6 +40,7 @@ export async function deleteVersion() {
   if (answer.status === 403) {
     forgetToken(id); // it will never work: the server holds no such token for this version
     $("#delete").hidden = true;
+    $("#no-delete").hidden = false;
   }
   if (answer.status === 429) return setStatus("Not deleted: too many requests. " + retryHint(answer, clock), "error");
   setStatus("Not deleted: " + explain(answer), "error");

@@ -1,6 +1,6 @@
 // Diff with parent: the unified diff with added and removed lines coloured, led by what
 // the version changed in its variables and slots.
-import { promptPath, request, Unreachable, explain } from "./api.js";
+import { promptPath, request, explain } from "./api.js";
 import { writeSentence } from "./changes.js";
 import { $, element } from "./dom.js";
 import { state } from "./state.js";
@@ -17,14 +17,8 @@ export async function loadDiff(id) {
   $("#diff").replaceChildren();
   $("#interface-changes").replaceChildren();
   $("#diff-summary").textContent = "Loading…";
-  let answer, problem;
-  try {
-    answer = await request(promptPath(id, "diff"));
-    if (!answer.ok) problem = explain(answer);
-  } catch (error) {
-    if (!(error instanceof Unreachable)) throw error;
-    problem = error.message + ".";
-  }
+  const answer = await request(promptPath(id, "diff"));
+  const problem = !answer ? "the server could not be reached." : !answer.ok && explain(answer);
   if (id !== state.currentPromptId) return;
   if (problem) {
     $("#diff-summary").textContent = "No diff: " + problem;

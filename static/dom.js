@@ -25,6 +25,14 @@ export function clock(date) {
   return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }
 
+// A <time> for an ISO 8601 moment, said in the reader's locale.
+export function when(at) {
+  const date = new Date(at), time = element("time", "", isNaN(date) ? at
+    : date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" }));
+  time.dateTime = at;
+  return time;
+}
+
 export function firstLine(text) {
   const line = text.split("\n").find((candidate) => candidate.trim());
   return line ? line.trim().slice(0, 60) : "";

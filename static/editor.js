@@ -6,7 +6,8 @@ import { toggleDiff } from "./diff.js";
 import { $, kib } from "./dom.js";
 import { draftSoon, onBeforeUnload, restoreDraft } from "./drafts.js";
 import { helpFollowsEdits, setUpHelp, toggleHelp } from "./help.js";
-import { loadOlder } from "./history.js";
+import { loadHistory, loadOlder } from "./history.js";
+import { setUpLabels } from "./labels.js";
 import { setUpEditor, text } from "./prompt-editor.js";
 import { save } from "./save.js";
 import { state } from "./state.js";
@@ -27,6 +28,7 @@ function onKeyDown(event) {
 function start() {
   setUpEditor({ onEdit, onRead: showChips, onHelp: () => toggleHelp(true) });
   setUpHelp();
+  setUpLabels(() => loadHistory(state.currentPromptId));
   state.currentPromptId = $("#current-prompt-id").value;
   state.savedText = text();
   history.replaceState({ id: state.currentPromptId }, "");

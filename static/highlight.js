@@ -2,7 +2,8 @@
 // with the textarea (same box, font and wrapping; same scroll). The text sits in chunks
 // of whole lines (chunks.js); only the chunks on screen, and a little around, carry
 // colours; the rest is plain text. A keystroke rebuilds the chunk it falls in and
-// recolours what is on screen, so the page stays a few hundred elements and a key costs
+// recolours what is on screen (in a long text, with the colours it had until the text is
+// read again, when the page is idle), so the page stays a few hundred elements and a key costs
 // about the same in a prompt of 200 KiB as in one of 2 KiB.
 import { CHUNK, lineOf, pieces, recut, repiece, unchanged } from "./chunks.js";
 import { highlight } from "./marks.js";
@@ -11,6 +12,11 @@ import { firstRun, lineNodes, runsKey } from "./paint.js";
 // At most this many pieces are coloured at once (a textarea resized very tall shows
 // the rest plain).
 const COLOURED = 16;
+// Past this many characters a key (an edit of at most TYPED characters) paints first with
+// the colours it had, moved past the edit, and the text is read again once the page is
+// idle (at most READ_LATER ms on): a reading of 200 KiB takes 10-30 ms, more than the
+// rest of a key. A paste or a new text is read at once.
+const READ_NOW = 16 * 1024, READ_LATER = 250, TYPED = 64;
 
 export class Highlighter {
   constructor(textarea, layer, onRead) {
@@ -18,7 +24,7 @@ export class Highlighter {
     // Each chunk: {from, to, node, parts}; each part: {from, to, node, key}, the key
     // saying which colours the part wears ("": none).
     [this.text, this.chunks, this.runs] = ["", [], []];
-    [this.frame, this.edited] = [0, false];
+    [this.frame, this.edited, this.reading] = [0, false, 0];
     textarea.addEventListener("scroll", () => {
       this.follow();
       this.schedule(false);
@@ -31,11 +37,27 @@ export class Highlighter {
   // Repaint before the next frame: several inputs in one frame are painted once.
   schedule(edited = true) {
     this.edited ||= edited;
-    if (!this.frame) this.frame = requestAnimationFrame(() => (this.edited ? this.render() : this.colour()));
+    if (!this.frame) this.frame = requestAnimationFrame(() => (this.edited ? this.edit() : this.colour()));
+  }
+
+  // A key: a short text is read again now; a long one is shown with its colours moved
+  // past the edit, and read again when the page is idle.
+  edit() {
+    const text = this.textarea.value;
+    if (text.length <= READ_NOW || !this.text) return this.render();
+    const edit = unchanged(this.text, text), shift = text.length - this.text.length;
+    if (Math.max(edit.tail - edit.same, edit.tail + shift - edit.same) > TYPED) return this.render();
+    this.edited = false;
+    this.runs = moved(this.runs, edit, shift);
+    this.patch(text, edit);
+    this.follow();
+    this.colour();
+    this.reading ||= requestIdleCallback(() => this.render(), { timeout: READ_LATER });
   }
 
   render() {
-    this.edited = false;
+    cancelIdleCallback(this.reading);
+    [this.edited, this.reading] = [false, 0];
     const text = this.textarea.value;
     const { found, runs, stop } = highlight(text);
     this.runs = runs;
@@ -47,9 +69,9 @@ export class Highlighter {
 
   // Rebuilds the chunks between the unchanged head and the unchanged tail, plain; within
   // a long line, only its pieces between those.
-  patch(text) {
+  patch(text, edit = unchanged(this.text, text)) {
     if (text === this.text && this.chunks.length) return;
-    const before = this.text, edit = unchanged(before, text), old = this.chunks;
+    const before = this.text, old = this.chunks;
     const { head, tail, middle } = recut(old, before, text, edit);
     const shift = text.length - before.length;
     const kept = old.slice(old.length - tail), gone = old.slice(head, old.length - tail);
@@ -157,6 +179,17 @@ function within(items, top, bottom) {
   const found = [];
   for (let i = low; i < items.length && items[i].node.getBoundingClientRect().top < bottom; i++) found.push(items[i]);
   return found;
+}
+
+// The runs of the text before an edit, in the text after it: those wholly before or
+// after the edit, moved by `shift`; those it touched are left out until the next reading.
+function moved(runs, { same, tail }, shift) {
+  const kept = [];
+  for (const run of runs) {
+    if (run[1] <= same) kept.push(run);
+    else if (run[0] >= tail) kept.push([run[0] + shift, run[1] + shift, run[2]]);
+  }
+  return kept;
 }
 
 function fragment(nodes) {

@@ -56,10 +56,6 @@ export function text() {
   return textarea ? textarea.value : source;
 }
 
-export function isReadOnly() {
-  return !textarea;
-}
-
 // Shows another text (a version loaded, a draft restored): not an edit, not undoable.
 // A text of very many lines opens read-only; a shorter one in the textarea.
 export function setText(value) {

@@ -1,6 +1,6 @@
 // Saving: {text, parent_id} to the API. A refusal or a lost connection says why, and
 // the text stays in the editor.
-import { explain, request, retryHint, Unreachable } from "./api.js";
+import { explain, request, retryHint } from "./api.js";
 import { keepToken } from "./delete.js";
 import { $, clock, kib, setStatus } from "./dom.js";
 import { forgetDraft, showDirty, writeDraft } from "./drafts.js";
@@ -41,11 +41,9 @@ export async function save() {
     const answer = await request("/api/prompts", {
       method: "POST", body: { text: draft, parent_id: state.currentPromptId || null },
     });
-    if (answer.ok) saved(answer.data, draft, answer.status === 201);
+    if (!answer) notSaved("the server could not be reached; check your connection and save again.");
+    else if (answer.ok) saved(answer.data, draft, answer.status === 201);
     else refused(answer, size, limit);
-  } catch (error) {
-    if (!(error instanceof Unreachable)) throw error;
-    notSaved("the server could not be reached; check your connection and save again.");
   } finally {
     saving = false;
   }

@@ -1,5 +1,5 @@
 // Which version is shown: the hidden field, the URL, Back and Forward, and its share link.
-import { promptPath, request, Unreachable } from "./api.js";
+import { promptPath, request } from "./api.js";
 import { tokenFor } from "./delete.js";
 import { diffIsOpen, loadDiff } from "./diff.js";
 import { $, setStatus } from "./dom.js";
@@ -19,6 +19,7 @@ export function showVersion(id) {
   $("#current-prompt-id").value = id;
   $("#copy-link").hidden = !id;
   $("#delete").hidden = !tokenFor(id);
+  $("#no-delete").hidden = !id || !$("#delete").hidden;
   showDirty();
   loadHistory(id);
   if (diffIsOpen()) loadDiff(id);
@@ -30,14 +31,8 @@ export async function onPopState(event) {
   writeDraft(); // the version being left keeps its unsaved edits
   let shown = "";
   if (id) {
-    let answer;
-    try {
-      answer = await request(promptPath(id, "raw"), { as: "text" });
-    } catch (error) {
-      if (!(error instanceof Unreachable)) throw error;
-      setStatus("Could not load that version: the server could not be reached.", "error");
-      return;
-    }
+    const answer = await request(promptPath(id, "raw"), { as: "text" });
+    if (!answer) return setStatus("Could not load that version: the server could not be reached.", "error");
     if (!answer.ok) return window.location.reload(); // let the server explain
     shown = answer.data;
   }

@@ -91,3 +91,14 @@ def test_an_entry_shows_at_most_twenty_labels_however_many_point_at_it(client, s
     answer = client.get(f"/api/prompts/{ids[1]}/history").json
     assert answer["ancestors"][0]["labels"] == names[:20]
     assert client.get(f"/api/prompts/{ids[0]}/history").json["labels"] == names[:20]
+
+
+def test_the_history_numbers_the_version_whole_or_paged(client, save):
+    ids = lineage(save, 5)
+    assert client.get(f"/api/prompts/{ids[4]}/history").json["version"] == 5
+    assert client.get(f"/api/prompts/{ids[0]}/history").json["version"] == 1
+    # A page that stops short of the root: the store counts the lineage.
+    paged = client.get(f"/api/prompts/{ids[4]}/history?limit=2").json
+    assert paged["version"] == 5 and paged["next"]
+    # Every page is of the version asked about (tests/test_paging.py).
+    assert client.get(paged["next"]).json["version"] == 5

@@ -110,3 +110,41 @@ def test_a_generated_client_saves_loads_revalidates_and_moves_a_label(generated,
     assert isinstance(state, models.LabelState) and state.id == child.id
     missing = get_prompt.sync_detailed("00000000-0000-4000-8000-000000000000", client=api)
     assert missing.status_code == 404 and isinstance(missing.parsed, models.Error)
+
+
+def test_a_generated_client_pages_history_and_moves_by_the_same_cursor(generated, api, app):
+    models = generated("models")
+    save = generated("api", "prompts", "save_prompt")
+    get_history = generated("api", "prompts", "get_history")
+    get_moves = generated("api", "labels", "get_label_moves")
+    parent, ids = None, []
+    for n in range(5):
+        parent = save.sync(client=api, body=models.SaveRequest(text=f"v{n}", parent_id=parent)).id
+        ids.append(parent)
+
+    first = get_history.sync(ids[-1], client=api, limit=3)
+    assert isinstance(first, models.History) and first.next_cursor
+    second = get_history.sync(ids[-1], client=api, limit=3, cursor=first.next_cursor)
+    assert isinstance(second, models.History) and second.id == ids[-1]
+    shown = [entry.id for page in (first, second) for entry in page.ancestors]
+    assert shown == ids[-2::-1] and second.next_cursor is None
+    assert second.template_changes is not None  # still the version asked about, not the cursor's
+
+    token = (
+        generated("api", "labels", "create_label")
+        .sync(client=api, body=models.CreateLabel(name="pager", id=ids[0]))
+        .label_token
+    )
+    auth = generated("client").AuthenticatedClient(base_url=BASE, token=token)
+    auth = _connected(auth, app, {"Authorization": f"Bearer {token}"})
+    for prompt_id in ids[1:]:
+        body = models.MoveLabel(id=prompt_id, force=True)
+        generated("api", "labels", "move_label").sync("pager", client=auth, body=body)
+    pages = [get_moves.sync("pager", client=api, limit=3)]
+    while pages[-1].next_cursor:
+        pages.append(get_moves.sync("pager", client=api, limit=3, cursor=pages[-1].next_cursor))
+    moved_to = [move.id for page in pages for move in page.moves]
+    assert len(pages) == 2 and moved_to == ids[::-1]
+
+    refused = get_history.sync_detailed(ids[-1], client=api, cursor="not a cursor")
+    assert refused.status_code == 400 and isinstance(refused.parsed, models.Error)

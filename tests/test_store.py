@@ -320,6 +320,15 @@ def test_rate_limit_allows_a_burst_then_spaces_saves(store):
     assert store.rate_limits.take("other", 3, 60, now) == 0
 
 
+def test_a_client_whose_allowance_refilled_forgets_the_others_like_it(store):
+    assert store.rate_limits.take("early", 3, 60, 1000.0) == 0  # refilled by 1020
+    assert store.rate_limits.take("busy", 3, 60, 1999.0) == 0  # a new client: prunes
+    assert store.rate_limits.take("busy", 3, 60, 1999.5) == 0
+    assert store.rate_limits.take("late", 3, 60, 2000.0) == 0  # "busy" has not refilled
+    keys = store.database.execute("SELECT key FROM rate_limits ORDER BY key").fetchall()
+    assert [key for (key,) in keys] == ["busy", "late"]
+
+
 @settings(max_examples=500, deadline=None)
 @given(
     text=st.text(

@@ -122,6 +122,7 @@ def test_a_scrub_left_pending_by_another_process_is_retried_after_the_next_save(
     assert _eventually(lambda: not store.takedowns.scrub_pending())
 
 
+@pytest.mark.slow  # it waits out the server's busy_timeout (10 s): the slow tier
 def test_through_gunicorn_a_delete_refused_during_a_long_read_is_scrubbed_later(tmp_path):
     data = tmp_path / "data"
     data.mkdir()

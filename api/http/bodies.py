@@ -32,6 +32,17 @@ Names = Annotated[
 ]
 Sha256 = Annotated[str, Meta(description="sha256 of the text's UTF-8 bytes, in hex")]
 Time = Annotated[str, Meta(description="ISO 8601, UTC, microseconds: text order is time order")]
+# Every page of a list, the same way (api/http/cursors.py).
+NextCursor = Annotated[
+    str | None,
+    Meta(
+        description="Send as `?cursor=` for the next page (with the same `limit`); null on the last"
+    ),
+]
+NextPage = Annotated[
+    str | None,
+    Meta(description="The next page's URL: this one's with `cursor=next_cursor`; null on the last"),
+]
 
 # -- requests ----------------------------------------------------------------------------
 
@@ -168,18 +179,28 @@ class MovedOn(Struct):
 
 
 class History(Struct, kw_only=True):
-    """Ancestors, nearest first; `next` continues the list."""
+    """Ancestors, nearest first; `?cursor=` with `next_cursor` (or the URL `next`) continues
+    the list."""
 
     id: PromptId
+    version: Annotated[
+        int | None,
+        Meta(
+            description="The version number of the version asked about: its depth in its "
+            "lineage, 1 for a root (each ancestor's is one less than the one before it); "
+            "null past 1000 ancestors"
+        ),
+    ]
     ancestors: Annotated[
         list[HistoryEntry],
         Meta(
             description="At most `limit`, and fewer when more would pass 1 MiB of JSON "
-            "(api/resources/history.py): `next` then continues where it stopped"
+            "(api/resources/history.py): `next_cursor` then continues where it stopped"
         ),
     ]
     limit: int
-    next: str | None
+    next: NextPage
+    next_cursor: NextCursor
     created_at: Annotated[Time, Meta(description="When the version asked about was saved")]
     template_changes: Annotated[
         TemplateChanges | None,
@@ -218,10 +239,10 @@ class Diff(Struct):
 
 
 class Listing(Struct):
-    """A page of versions, newest first; `next_cursor` fetches the next page."""
+    """A page of versions, newest first; `?cursor=` with `next_cursor` fetches the next page."""
 
     prompts: list[PromptSummary]
-    next_cursor: str | None
+    next_cursor: NextCursor
 
 
 class Children(Struct):

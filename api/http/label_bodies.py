@@ -6,7 +6,15 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from api.http.bodies import Error, PromptId, Template, TemplateChanges, Time
+from api.http.bodies import (
+    Error,
+    NextCursor,
+    NextPage,
+    PromptId,
+    Template,
+    TemplateChanges,
+    Time,
+)
 from api.store import NAME_RULE
 
 LabelName = Annotated[
@@ -94,12 +102,14 @@ class LabelMove(Struct):
 
 
 class LabelMoves(Struct):
-    """A label's moves, newest first; `next` continues the list."""
+    """A label's moves, newest first; `?cursor=` with `next_cursor` (or the URL `next`)
+    continues the list."""
 
     name: LabelName
     moves: list[LabelMove]
     limit: int
-    next: str | None
+    next: NextPage
+    next_cursor: NextCursor
 
 
 class VersionLabels(Struct):

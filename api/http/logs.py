@@ -62,8 +62,19 @@ def redact(text: str) -> str:
     return _CAPABILITIES.sub("<id>", text)
 
 
+_second = (0, "")  # the last whole second formatted, and its text: one tuple, read once
+
+
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """The time as ISO 8601 UTC to the millisecond: the second formatted once a second."""
+    global _second
+    now = time.time()
+    second, text = _second
+    if second != int(now):
+        second = int(now)
+        text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _second = (second, text)
+    return f"{text}.{int((now - second) * 1000):03d}Z"
 
 
 PIPE_BUF = 4096  # a write to a pipe of at most this many bytes is never split

@@ -4,12 +4,16 @@ gunicorn refuses malformed HTTP before the app sees it (a request line over
 `limit_request_line`, a bad header, a bad chunk size) and writes an HTML page. This
 worker writes the same status as the app's own errors are written: `{"title",
 "description"}`, so a client reads every refusal the same way.
+
+Its logger writes no access log: the app writes one line per request itself
+(api/http/observe.py), and gunicorn's own, with `logconfig_dict` set, built every
+request's fields and a record only for a logger with no handler to drop them.
 """
 
 from __future__ import annotations
 
 import msgspec
-from gunicorn import util
+from gunicorn import glogging, util
 from gunicorn.workers.gthread import ThreadWorker
 
 
@@ -31,3 +35,10 @@ class JSONErrorsWorker(ThreadWorker):
     def init_process(self):
         util.write_error = write_json_error  # gunicorn writes its refusals through this
         super().init_process()
+
+
+class NoAccessLog(glogging.Logger):
+    """gunicorn's logger, less its access log (the app writes its own line per request)."""
+
+    def access(self, resp, req, environ, request_time) -> None:
+        return None

@@ -13,16 +13,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
+import msgspec
+
 from api.http.bodies import HistoryEntry, TemplateChanges
-from api.store import SUMMARY_CHARS, Ancestor
+from api.store import SUMMARY_CHARS, Ancestor, Entry
 from api.text import interface as template_interface
 
 MAX_PAGE_BYTES = 1024 * 1024
 # An entry's JSON at most, without its names: keys, two ids, a time, a sha256, a url (about
 # 80 bytes), and a summary of SUMMARY_CHARS characters (at most 6 bytes each, as \u0001).
 ENTRY_BYTES = 600 + 6 * SUMMARY_CHARS
-# The page's own fields: id, limit, next, created_at, and the version's moved_on (5 labels).
-PAGE_BYTES = 1024
+# The page's own fields: id, version, limit, next, created_at, the keys of template_changes,
+# and the version's moved_on (5 labels of up to about 170 bytes each): about 1,200 at most.
+PAGE_BYTES = 2048
 LABEL_BYTES = 103  # a label name (at most 100 ASCII characters), its quotes and comma
 # Stored interfaces decoded for one page, in characters: each is at most about 40 KiB, so
 # a lineage whose every version changes a large interface stops early too (about 10 ms).
@@ -31,25 +34,70 @@ NO_CHANGES = TemplateChanges([], [], [], [])
 
 
 class Page(NamedTuple):
-    entries: list[HistoryEntry]
+    entries: list[HistoryEntry] | msgspec.Raw  # Raw: the JSON list, joined from entries
+    last: str | None  # the id of the last entry shown
     more: bool  # whether the list goes on past the last entry
-    changes: TemplateChanges | None  # what the version asked about changed from its parent
+    changes: TemplateChanges | dict | None  # what the version changed from its parent
+    created_at: str  # when the version was saved
+
+
+def joined(
+    rows: list[Entry], limit: int, share: Callable[[str], str], labels: dict[str, list[str]]
+) -> Page | None:
+    """Return the page page() would, joined from the entries each row keeps encoded.
+
+    `rows` are the version and its ancestors (one more than `limit` when the list goes
+    on); `share(id)` is `share("") + id`. None when they cannot answer: a row without an
+    entry (an older release wrote it), or a page whose interfaces may pass
+    MAX_DECODED_CHARS (each row's count is an upper bound; page() counts exactly).
+    """
+    if any(entry is None for _, entry, _, _ in rows):
+        return None
+    _, own, size, decoded = rows[0]
+    size = PAGE_BYTES + (size or 0) + LABEL_BYTES * sum(len(names) for names in labels.values())
+    decoded = decoded or 0
+    entries: list[str] = []
+    for prompt_id, entry, more_size, more_decoded in rows[1 : limit + 1]:
+        size += ENTRY_BYTES + (more_size or 0)
+        decoded += more_decoded or 0
+        if entries and size > MAX_PAGE_BYTES:
+            break
+        if entries and decoded > MAX_DECODED_CHARS:
+            return None
+        names = labels.get(prompt_id)
+        # Each entry ends `"labels":[]}` as stored.
+        entries.append(f"{entry[:-3]}{msgspec.json.encode(names).decode()}}}" if names else entry)
+    body = f"[{','.join(entries)}]"
+    prefix = msgspec.json.encode(share("")).decode()[1:-1]
+    if prefix != STORED_URL:  # a public URL: each entry's "url":"/p/ (keys are never in values)
+        body = body.replace(f'"url":"{STORED_URL}', f'"url":"{prefix}')
+    last = rows[len(entries)][0] if entries else None
+    more = len(rows) - 1 > len(entries)
+    version = _decoder.decode(own)  # its own entry: when it was saved, what it changed
+    changes = version["template_changes"]
+    return Page(msgspec.Raw(body.encode()), last, more, changes, version["created_at"])
+
+
+_decoder = msgspec.json.Decoder()
+STORED_URL = "/p/"  # an entry's url as stored: the path, without the public URL
 
 
 def page(
     version: Ancestor,
+    parent: Ancestor | None,
     ancestors: list[Ancestor],
     limit: int,
     share: Callable[[str], str],
     labels: dict[str, list[str]],
 ) -> Page:
-    """Return one page of the history of `version`: `ancestors` are nearest first.
+    """Return one page of the history of `version`: `ancestors` are nearest first, from its
+    `parent` on the first page, from further back on the next ones.
 
     `ancestors` holds one more than `limit` when the list goes on: the last entry's parent.
     `labels` names the labels at each ancestor and at the version.
     """
     changes = _Changes()
-    own = changes.between(version, ancestors[0] if ancestors else None)
+    own = changes.between(version, parent)
     entries: list[HistoryEntry] = []
     size = PAGE_BYTES + _names_bytes(own)
     size += LABEL_BYTES * sum(len(names) for names in labels.values())
@@ -67,7 +115,8 @@ def page(
                 labels=labels.get(ancestor.id, []),
             )
         )
-    return Page(entries, len(ancestors) > len(entries), own)
+    last = entries[-1].id if entries else None
+    return Page(entries, last, len(ancestors) > len(entries), own, version.created_at)
 
 
 class _Changes:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import falcon
 
+from api.http import cursors
 from api.http.bodies import TemplateChanges
 from api.http.decoding import decode
 from api.http.label_bodies import (
@@ -174,10 +175,14 @@ class LabelRaw:
     on_head = on_get
 
 
-class LabelHistory:
-    """GET a label's moves, newest first, `limit` at a time (`before` continues)."""
+MAX_REVISION = 2**63 - 1  # the largest a database integer holds
 
-    query_params = frozenset({"limit", "before"})
+
+class LabelHistory:
+    """GET a label's moves, newest first, `limit` at a time (`cursor` continues)."""
+
+    # `before` (a revision) is how the first release continued; `cursor` carries it now.
+    query_params = frozenset({"limit", "cursor", "before"})
 
     def __init__(self, store: Store, max_age: int):
         self.store, self.cache = store, caching(max_age)
@@ -187,18 +192,24 @@ class LabelHistory:
         limit = req.get_param_as_int(
             "limit", min_value=1, max_value=MOVES_MAX, default=MOVES_DEFAULT
         )
-        before = req.get_param_as_int("before", min_value=1)
+        before = cursors.decode(req, _revision) or req.get_param_as_int(
+            "before", min_value=1, max_value=MAX_REVISION
+        )
         moves = self.store.labels.moves(name, limit + 1, before)
         entries = [_move(move) for move in moves[:limit]]
-        following = (
-            f"/api/labels/{name}/moves?limit={limit}&before={moves[limit - 1].revision}"
-            if len(moves) > limit
-            else None
-        )
+        next_cursor = cursors.encode(moves[limit - 1].revision) if len(moves) > limit else None
+        following = next_cursor and f"/api/labels/{name}/moves?limit={limit}&cursor={next_cursor}"
         resp.set_header("Cache-Control", self.cache)
-        resp.media = LabelMoves(name, entries, limit, following)
+        resp.media = LabelMoves(name, entries, limit, following, next_cursor)
 
     on_head = on_get
+
+
+def _revision(parts: list[str]) -> int:
+    (revision,) = parts  # a ValueError unless there is one
+    if not (revision.isascii() and revision.isdigit()) or not 1 <= int(revision) <= MAX_REVISION:
+        raise ValueError(revision)
+    return int(revision)
 
 
 def _move(move: Move) -> LabelMove:

@@ -11,7 +11,7 @@ import msgspec
 
 from api.http import bodies, label_bodies
 from api.resources import openapi_conventions as conventions
-from api.resources.openapi_conventions import ID, OBJECT, REF, TEXT, op, query
+from api.resources.openapi_conventions import CURSOR, ID, OBJECT, REF, TEXT, op, query
 from api.text.diffs import MAX_DIFF_BYTES, MAX_DIFF_LINES
 
 TOKEN = {"name": "X-Delete-Token", "in": "header", "required": True, "schema": {"type": "string"}}
@@ -77,7 +77,7 @@ PATHS = {
         "get": op(
             "List prompts newest first (admin)",
             {"200": ("A page of prompts", "Listing"), "400": "Bad limit or cursor", **ADMIN},
-            params=(query("limit", 1000), query("cursor")),
+            params=(query("limit", 1000), CURSOR),
             **AS_ADMIN,
         ),
     },
@@ -114,8 +114,8 @@ PATHS = {
     "/api/prompts/{prompt_id}/history": {
         "get": op(
             "Ancestors, nearest first: at most `limit`, and at most 1 MiB a page",
-            {"200": ("Ancestors", "History"), **NOT_FOUND, "400": "Bad limit"},
-            params=(ID, query("limit", 1000)),
+            {"200": ("Ancestors", "History"), **NOT_FOUND, "400": "Bad limit or cursor"},
+            params=(ID, query("limit", 1000), CURSOR),
         ),
     },
     "/api/prompts/{prompt_id}/diff": {
@@ -205,9 +205,19 @@ PATHS = {
             {
                 "200": ("Moves", "LabelMoves"),
                 "404": "No label has this name",
-                "400": "A bad name, limit or before",
+                "400": "A bad name, limit or cursor",
             },
-            params=(NAME, query("limit", 1000), query("before")),
+            params=(
+                NAME,
+                query("limit", 1000),
+                CURSOR,
+                query(
+                    "before",
+                    2**63 - 1,
+                    deprecated=True,
+                    description="The first release's way to continue: a revision; use `cursor`",
+                ),
+            ),
         ),
     },
     "/api/stats": {

@@ -22,11 +22,18 @@ def content(schema: str) -> dict:
     return {"application/json": {"schema": {"$ref": REF.format(name=schema)}}}
 
 
-def query(name: str, maximum: int | None = None) -> dict:
+def query(name: str, maximum: int | None = None, **more) -> dict:
     schema = (
         {"type": "integer", "minimum": 1, "maximum": maximum} if maximum else {"type": "string"}
     )
-    return {"name": name, "in": "query", "required": False, "schema": schema}
+    return {"name": name, "in": "query", "required": False, "schema": schema, **more}
+
+
+# Every list pages the same way (api/http/cursors.py).
+CURSOR = query(
+    "cursor",
+    description="The `next_cursor` of the page before, to continue the list; opaque",
+)
 
 
 def op(

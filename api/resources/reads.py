@@ -7,10 +7,12 @@ the body, as `curl -I` and uptime checkers expect.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import falcon
 import msgspec
 
+from api.http import cursors
 from api.http.auth import AdminOnly, admin_only
 from api.http.bodies import (
     Children,
@@ -30,7 +32,13 @@ from api.http.ratelimit import SaveLimiter
 from api.http.routes import DELETE
 from api.resources import history
 from api.resources.scrubbing import ScrubRetry
-from api.store import PromptNotFound, PromptRemoved, Store, Version, validate_prompt_id
+from api.store import (
+    PromptNotFound,
+    PromptRemoved,
+    Store,
+    Version,
+    validate_prompt_id,
+)
 from api.text import interface as template_interface
 from api.text.diffs import unified_diff
 
@@ -123,7 +131,7 @@ class PromptRaw:
 class PromptHistory:
     """GET the ancestors of a version, nearest first, `limit` at a time."""
 
-    query_params = frozenset({"limit"})
+    query_params = frozenset({"limit", "cursor"})
 
     def __init__(self, store: Store, links: Links):
         self.store, self.links = store, links
@@ -132,31 +140,60 @@ class PromptHistory:
         limit = req.get_param_as_int(
             "limit", min_value=1, max_value=HISTORY_MAX, default=HISTORY_DEFAULT
         )
-        # One more than asked: whether the list goes on, and the last one's parent.
-        version, *ancestors = self.store.prompts.lineage(prompt_id, limit=limit + 1)
-        prompt_id = version.id
-        shown = [prompt_id] + [ancestor.id for ancestor in ancestors[:limit]]
-        labels = self.store.labels.pointing_at_each(shown)
-        found = history.page(version, ancestors, limit, self.links.share, labels)
-        # The last ancestor's own history continues the list.
-        last = found.entries[-1].id if found.entries else None
-        following = f"/api/prompts/{last}/history?limit={limit}" if found.more else None
+        after = cursors.decode(req, _last_shown)  # the last entry of the page before
+        # The version (and on the first page, one more than asked: whether the list goes
+        # on, and the last one's parent); a later page's ancestors follow its cursor.
+        rows = self.store.prompts.entries(prompt_id, 0 if after else limit + 1)
+        prompt_id = rows[0][0]
+        if after is not None:
+            rows = rows[:1] + self._continued(after, limit, self.store.prompts.entries)
+        labels = self.store.labels.pointing_at_each([row[0] for row in rows[: limit + 1]])
+        found = history.joined(rows, limit, self.links.share, labels)
+        if found is None:  # rows without their entries kept: built from their templates
+            found = self._built(prompt_id, after, limit, labels)
+        next_cursor = cursors.encode(found.last) if found.more else None
         moved_on = [
             MovedOn(name, target, self.store.prompts.number(target))
             for name, target in self.store.labels.moved_on(prompt_id)
         ]
+        number = self.store.prompts.number(prompt_id)  # kept on the row: one lookup
         resp.media = History(
             id=prompt_id,
+            version=number,
             ancestors=found.entries,
             limit=limit,
-            next=following,
-            created_at=version.created_at,
+            next=next_cursor
+            and f"/api/prompts/{prompt_id}/history?limit={limit}&cursor={next_cursor}",
+            next_cursor=next_cursor,
+            created_at=found.created_at,
             template_changes=found.changes,
-            labels=labels[prompt_id],
+            labels=labels.get(prompt_id, []),
             moved_on=moved_on,
         )
 
     on_head = on_get
+
+    def _continued(self, after: str, limit: int, read: Callable[[str, int], list]) -> list:
+        """The ancestors after a page's last entry, one more than `limit`, as `read`
+        gives them (the version first, left out)."""
+        try:
+            return read(after, limit + 1)[1:]
+        except PromptNotFound:
+            raise cursors.refused() from None
+
+    def _built(self, prompt_id: str, after: str | None, limit: int, labels: dict) -> history.Page:
+        """The page built from the stored templates, for rows an older release wrote."""
+        version, *first = self.store.prompts.lineage(prompt_id, limit=1 if after else limit + 1)
+        parent = first[0] if first else None
+        ancestors = first
+        if after is not None:
+            ancestors = self._continued(after, limit, self.store.prompts.lineage)
+        return history.page(version, parent, ancestors, limit, self.links.share, labels)
+
+
+def _last_shown(parts: list[str]) -> str:
+    (prompt_id,) = parts  # a ValueError unless there is one
+    return validate_prompt_id(prompt_id)
 
 
 class PromptDiff:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import secrets
 from collections.abc import Iterator
@@ -11,6 +9,7 @@ from collections.abc import Iterator
 import falcon
 from msgspec import UNSET
 
+from api.http import cursors
 from api.http.auth import AdminOnly, admin_only
 from api.http.bodies import (
     Listing,
@@ -109,27 +108,17 @@ class Prompts:
     @falcon.before(admin_only)
     def on_get(self, req, resp):
         limit = req.get_param_as_int("limit", min_value=1, max_value=1000, default=100)
-        rows = self.store.prompts.listing(limit + 1, after=_decode_cursor(req.get_param("cursor")))
+        rows = self.store.prompts.listing(limit + 1, after=cursors.decode(req, _after))
         page = [PromptSummary(*row) for row in rows[:limit]]
-        resp.media = Listing(page, _encode_cursor(page[-1]) if len(rows) > limit else None)
+        last = page[-1] if len(rows) > limit else None
+        resp.media = Listing(page, cursors.encode(last.created_at, last.id) if last else None)
 
     on_head = on_get
 
 
-def _encode_cursor(row: PromptSummary) -> str:
-    raw = f"{row.created_at}|{row.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str | None) -> tuple[str, str] | None:
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created_at, prompt_id = raw.split("|")
-        return created_at, validate_prompt_id(prompt_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise falcon.HTTPInvalidParam("Use the next_cursor of a previous page.", "cursor") from None
+def _after(parts: list[str]) -> tuple[str, str]:
+    created_at, prompt_id = parts  # a ValueError unless there are two
+    return created_at, validate_prompt_id(prompt_id)
 
 
 UNCHANGED = "No changes: this is the version you started from, so nothing new was stored."

@@ -109,6 +109,11 @@ def takedown_storage(execute: Execute, prepare: Prepare) -> None:
     _run(execute, prepare("{takedown_storage}"))
 
 
+def private_history(execute: Execute, prepare: Prepare) -> None:
+    """Keep no statistics of the history entries either (`{private_history}`)."""
+    _run(execute, prepare("{private_history}"))
+
+
 def _run(execute: Execute, statements: str) -> None:
     for statement in statements.split("\n;\n"):
         if statement.strip():

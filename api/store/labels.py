@@ -117,13 +117,13 @@ class Labels:
         return [name for (name,) in rows]
 
     def pointing_at_each(self, prompt_ids: list[str]) -> dict[str, list[str]]:
-        """Return, for each of these versions, the names of the labels at it now (one query),
-        at most LABELS_SHOWN a version."""
-        found: dict[str, list[str]] = {prompt_id: [] for prompt_id in prompt_ids}
+        """Return, for those of these versions that labels point at now, their names (one
+        query), at most LABELS_SHOWN a version; a version without labels is left out."""
+        found: dict[str, list[str]] = {}
         if prompt_ids:
             sql = POINTING_ANY.format(ids=", ".join("?" * len(prompt_ids)))
             for prompt_id, name in self.database.execute(sql, tuple(prompt_ids)):
-                found[prompt_id].append(name)
+                found.setdefault(prompt_id, []).append(name)
         return found
 
     def moved_on(self, prompt_id: str, limit: int = 5) -> list[tuple[str, str]]:

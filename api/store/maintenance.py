@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from api.store.connection import Database
 from api.store.derived import checksum_of, fill_checksums, fill_depths
+from api.store.fragments import fill_fragments, forget_children
 from api.store.label_records import LabelRecords
 from api.store.labels import Labels
 from api.store.lineage import lineage
@@ -33,6 +34,8 @@ DEEPEST = "SELECT COALESCE(MAX(depth), 0) FROM prompts"  # the end of the prompt
 LARGEST = "SELECT id, {text_size} AS size FROM prompts ORDER BY size DESC, id LIMIT 1"
 # In primary-key order: streamed from the index, never sorted.
 HASHED = "SELECT id, {text_bytes}, sha256, removed_at, template, checksum FROM prompts ORDER BY id"
+# Rows an older release wrote without a template (the prompts_missing_template index).
+NO_TEMPLATE = "SELECT id FROM prompts WHERE template IS NULL AND removed_at IS NULL"
 # Parents first, in the order of the prompts_depth index: no text goes through a sort.
 EXPORT = """
 SELECT p.id, p.parent_id, p.created_at, p.text, p.removed_at,
@@ -97,12 +100,16 @@ class Maintenance:
 
     def fill_templates(self) -> int:
         """Store the template of every text without one (rows an older release wrote), and
-        the depth and checksum of every row without them; return how many templates."""
+        the depth, checksum and history columns of every row without them; return how many
+        templates."""
         execute, prepare = self.database.execute, self.database.dialect.prepare
         with self.database.write():
+            without = [prompt_id for (prompt_id,) in execute(NO_TEMPLATE).fetchall()]
             filled = fill_templates(execute, prepare)
+            forget_children(execute, prepare, without)  # compared against no template
             fill_depths(execute, prepare)
             fill_checksums(execute, prepare)
+            fill_fragments(execute, prepare)
             return filled
 
     def export(self) -> Iterator[Exported]:

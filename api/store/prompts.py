@@ -8,7 +8,7 @@ of the same text means (`save` reuses it, `store` and `store_tombstone` refuse).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
 import peewee
@@ -16,6 +16,7 @@ import peewee
 from api.store.connection import Database
 from api.store.derived import checksum_of
 from api.store.errors import ParentNotFound, PromptConflict
+from api.store.fragments import Fragment, fragment, tombstone
 from api.store.reads import VersionReads
 from api.store.rows import Imported, VersionMeta
 from api.store.values import (
@@ -34,11 +35,13 @@ from api.text import interface as template_interface
 # The depth is the parent's + 1, read in the same statement (a bulk batch inserts parents
 # before children, so each sees its parent); NULL under a parent an older release wrote
 # without one, until init-db fills it (api/store/derived.py).
+# The history columns are the row's encoded history entry (api/store/fragments.py).
 INSERT = (
     "INSERT INTO prompts (id, parent_id, text, sha256, created_at, removed_at, "
-    "delete_token_hash, template, depth, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+    "delete_token_hash, template, depth, checksum, history_entry, history_bytes, "
+    "history_decoded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
     "CASE WHEN ? IS NULL THEN 1 ELSE (SELECT p.depth + 1 FROM prompts AS p WHERE p.id = ?) END, "
-    "?) ON CONFLICT DO NOTHING"
+    "?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 
 # The rows of an import batch already stored, by id: what they must match.
@@ -168,18 +171,20 @@ class PromptVersions(VersionReads):
         The bulk path for seeding: ids and times are kept as given, nothing is
         looked up first, and a duplicate id or (parent, text) pair aborts the batch.
         """
-        given = 0
-
-        def records():
-            nonlocal given
-            for prompt_id, parent_id, text, created_at in rows:
-                given += 1
-                digest = sha256_of(encode_text(text, self.max_bytes))
-                yield NewVersion(prompt_id, parent_id, text, digest, created_at).with_template()
-
+        records = [
+            NewVersion(
+                prompt_id, parent_id, text, sha256_of(encode_text(text, self.max_bytes)), created_at
+            ).with_template()
+            for prompt_id, parent_id, text, created_at in rows
+        ]
+        # Each child's history compares it with its parent: in the batch, or stored before.
+        templates = {record.id: record.template for record in records}
         with self.database.write_or_join():
-            inserted = self._write(records())
-            if inserted != given:
+            for parent_id in {r.parent_id for r in records} - templates.keys() - {None}:
+                found = self.parent(parent_id)
+                templates[parent_id] = None if found is None else found[1]
+            inserted = self._write(records, templates)
+            if inserted != len(records):
                 raise PromptConflict(
                     "a row repeats a stored id or (parent, text): nothing inserted"
                 )
@@ -216,9 +221,14 @@ class PromptVersions(VersionReads):
                 else version._replace(template=None if removed else template)
             )
             found[row.id] = (row.parent_id, digest, removed)
+        # Each child's history compares it with its parent: in the batch, or stored before.
+        parents = {row.id: row.template for row in new}
         with self.database.write_or_join():
+            for parent_id in {row.parent_id for row in new} - parents.keys() - {None}:
+                found = self.parent(parent_id)
+                parents[parent_id] = None if found is None else found[1]
             try:
-                inserted = self._write(new)
+                inserted = self._write(new, parents)
             except peewee.IntegrityError:  # a parent gone since the file was checked
                 raise PromptConflict("a row's parent is not stored: nothing imported") from None
             if inserted != len(new):
@@ -231,13 +241,18 @@ class PromptVersions(VersionReads):
         With `reuse_same_text`, an existing copy of the text under the same parent
         (or the parent itself) is the answer; without it, it is a conflict.
         """
+        templates = {}  # the parent's, which its history entry is compared with
         if row.parent_id is not None:
-            parent = self.meta(row.parent_id)
-            if parent is None:
+            found = self.parent(row.parent_id)
+            if found is None:
                 raise ParentNotFound(row.parent_id)
+            parent, templates[row.parent_id] = found
             if reuse_same_text and parent.sha256 == row.sha256:
                 return parent, False
-        if row.sha256 is not None:
+        # A save whose template was read beforehand (template_for: the text was not there
+        # then) inserts at once; the unique indexes find the rare copy stored meanwhile,
+        # one lookup fewer per save. Otherwise the copy is looked for first.
+        if row.sha256 is not None and not (reuse_same_text and row.template is not None):
             same = self.find_same(row.parent_id, row.sha256)
             if same is not None:
                 if reuse_same_text:
@@ -246,20 +261,38 @@ class PromptVersions(VersionReads):
         # Read only for a row really inserted: an idempotent save reads nothing.
         if row.template is None:
             row = row.with_template()  # read here, where the text is known to be new
-        if self._write([row]) == 0:
-            # Another writer got there between our read and our insert (PostgreSQL).
+        if self._write([row], templates) == 0:
+            # Another writer got there first: since template_for, or (PostgreSQL, which
+            # runs writers at once) between our read and our insert.
             same = self.find_same(row.parent_id, row.sha256) if row.sha256 else None
             if same is not None and reuse_same_text:
                 return same, False
             raise PromptConflict("another save changed this prompt at the same moment; save again")
         return VersionMeta(row.id, row.parent_id, row.created_at, row.sha256), True
 
-    def _write(self, rows: Iterable[NewVersion]) -> int:
-        """The one INSERT of versions, for a save and for the bulk path alike."""
+    def _write(self, rows: Iterable[NewVersion], templates: Mapping[str, str | None]) -> int:
+        """The one INSERT of versions, for a save and for the bulk path alike; `templates`
+        holds each parent's stored interface, by id."""
         return self.database.execute_many(
             INSERT,
             (
-                (*row, row.parent_id, row.parent_id, checksum_of(row.sha256, row.template))
+                (
+                    *row,
+                    row.parent_id,
+                    row.parent_id,
+                    checksum_of(row.sha256, row.template),
+                    *_fragment(row, templates),
+                )
                 for row in rows
             ),
         )
+
+
+def _fragment(row: NewVersion, templates: Mapping[str, str | None]) -> Fragment:
+    """The history columns of a row about to be inserted."""
+    if row.removed_at is not None:
+        return tombstone(row.id, row.parent_id, row.created_at)
+    parent_template = None if row.parent_id is None else templates.get(row.parent_id)
+    return fragment(
+        row.id, row.parent_id, row.created_at, row.sha256, row.text, row.template, parent_template
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.store.connection import Database
 from api.store.errors import InvalidPromptId, PromptNotFound, PromptRemoved
-from api.store.rows import Ancestor, Listed, Version, VersionMeta
+from api.store.rows import Ancestor, Entry, Listed, Version, VersionMeta
 from api.store.values import SUMMARY_CHARS, summarise, validate_prompt_id
 from api.text.interface import MAX_STORED_CHARS
 
@@ -12,6 +12,7 @@ GET = (
     "SELECT id, parent_id, text, created_at, sha256, removed_at, template FROM prompts WHERE id = ?"
 )
 GET_META = "SELECT id, parent_id, created_at, sha256 FROM prompts WHERE id = ?"
+GET_PARENT = "SELECT id, parent_id, created_at, sha256, template FROM prompts WHERE id = ?"
 FIND_ROOT = (
     "SELECT id, parent_id, created_at, sha256 FROM prompts WHERE parent_id IS NULL AND sha256 = ?"
 )
@@ -34,7 +35,22 @@ WITH RECURSIVE ancestry (id, parent_id, created_at, sha256, head, removed, templ
 )
 SELECT id, parent_id, created_at, sha256, head, removed, template FROM ancestry ORDER BY depth
 """
-# The version number of a version: its depth in its lineage (1 for a root), if within `?`.
+# A history page from the entries each row keeps (api/store/fragments.py): one indexed
+# walk that reads no text, carrying only what the page joins (each column costs).
+ENTRIES = """
+WITH RECURSIVE ancestry (id, parent_id, entry, size, decoded, depth) AS (
+    SELECT id, parent_id, history_entry, history_bytes, history_decoded, 0
+    FROM prompts WHERE id = ?
+    UNION ALL
+    SELECT p.id, p.parent_id, p.history_entry, p.history_bytes, p.history_decoded, a.depth + 1
+    FROM prompts AS p JOIN ancestry AS a ON p.id = a.parent_id
+    WHERE a.depth < ?
+)
+SELECT id, entry, size, decoded FROM ancestry ORDER BY depth
+"""
+# The version number of a version: its depth, kept per row (api/store/derived.py).
+NUMBER = "SELECT depth FROM prompts WHERE id = ?"
+# ...or counted, for a row an older release wrote without one: 1 for a root, if within `?`.
 DEPTH = """
 WITH RECURSIVE up (id, parent_id, n) AS (
     SELECT id, parent_id, 1 FROM prompts WHERE id = ?
@@ -81,6 +97,11 @@ class VersionReads:
         row = self.database.one(GET_META, (prompt_id,))
         return None if row is None else VersionMeta._make(row)
 
+    def parent(self, prompt_id: str) -> tuple[VersionMeta, str | None] | None:
+        """Return a version without its text, and its stored template; or None."""
+        row = self.database.one(GET_PARENT, (prompt_id,))
+        return None if row is None else (VersionMeta._make(row[:4]), row[4])
+
     def exists(self, prompt_id: str) -> bool:
         """Say whether a version with this id exists (tombstones included; False for non-UUIDs)."""
         try:
@@ -112,9 +133,23 @@ class VersionReads:
             raise PromptNotFound(prompt_id)
         return found
 
+    def entries(self, prompt_id: str, limit: int) -> list[Entry]:
+        """Return a version and at most `limit` ancestors, nearest first, as a history page
+        joins them: (id, encoded entry, names' bytes, interfaces' characters) each, the
+        entry None where an older release wrote the row (api/store/fragments.py)."""
+        rows = self.database.execute(ENTRIES, (validate_prompt_id(prompt_id), max(0, limit)))
+        found = rows.fetchall()
+        if not found:
+            raise PromptNotFound(prompt_id)
+        return found
+
     def number(self, prompt_id: str, cap: int = 1000) -> int | None:
         """Return a version's number (its depth, 1 for a root), or None past `cap`."""
-        row = self.database.one(DEPTH, (validate_prompt_id(prompt_id), cap))
+        prompt_id = validate_prompt_id(prompt_id)
+        row = self.database.one(NUMBER, (prompt_id,))
+        if row is not None and row[0] is not None:
+            return row[0] if row[0] <= cap else None
+        row = self.database.one(DEPTH, (prompt_id, cap))
         return row[0] if row is not None and row[1] is None else None
 
     def listing(

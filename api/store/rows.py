@@ -57,6 +57,13 @@ class Ancestor(NamedTuple):
         return Listed(*self[:6])
 
 
+# A version as a history page joins it (VersionReads.entries): its id, its entry as
+# encoded when it was written (None where an older release wrote it), and what the page's
+# bounds count of it: the bytes of the names in its changes, and the characters of the
+# interfaces compared for them (None, or 0: none). A plain tuple: a page reads many.
+Entry = tuple[str, str | None, int | None, int | None]
+
+
 class Exported(NamedTuple):
     """A version as `export` writes it: enough to rebuild it elsewhere."""
 

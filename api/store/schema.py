@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from api.store.derived import count_triggers, fill_derived, takedown_storage
+from api.store.derived import count_triggers, fill_derived, private_history, takedown_storage
+from api.store.fragments import fill_fragments, tombstone_trigger
 from api.store.values import now
 from api.text import interface as template_interface
 
@@ -31,6 +32,9 @@ Prepare = Callable[[str], str]
 #                     API serves: derived from the text when written, NULL on a tombstone
 #   depth, checksum   its number in its lineage, and a hash over sha256 and template
 #                     (api/store/derived.py): kept when written, for the jobs
+#   history_entry, history_bytes, history_decoded
+#                     its history entry, encoded when written, and what a page's bounds
+#                     count of it (api/store/fragments.py)
 PROMPT_COLUMNS = (
     "id",
     "parent_id",
@@ -42,6 +46,9 @@ PROMPT_COLUMNS = (
     "template",
     "depth",
     "checksum",
+    "history_entry",
+    "history_bytes",
+    "history_decoded",
 )
 
 
@@ -174,6 +181,23 @@ MIGRATIONS: list[tuple[str | Callable[[Execute, Prepare], object], ...]] = [
         # PostgreSQL: no samples of a text in pg_statistic, where no takedown reaches, and
         # room on each page for the tombstone beside the row it replaces.
         takedown_storage,
+    ),
+    (
+        # A history page joins the entries each version keeps, encoded when it was
+        # written (api/store/fragments.py): no text read, no interface decoded per request.
+        "ALTER TABLE prompts ADD COLUMN history_entry TEXT",
+        "ALTER TABLE prompts ADD COLUMN history_bytes INTEGER",
+        "ALTER TABLE prompts ADD COLUMN history_decoded INTEGER",
+        # Empty but for rows an older release wrote during a deploy, or took down (the
+        # trigger): init-db finds them at no cost however large the table.
+        "CREATE INDEX prompts_missing_entry ON prompts (id) WHERE history_entry IS NULL",
+        tombstone_trigger,
+        fill_fragments,
+    ),
+    (
+        # PostgreSQL: the history entries quote the head of each text, so ANALYZE samples
+        # none of them into pg_statistic either (as migration 7 for the text itself).
+        private_history,
     ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

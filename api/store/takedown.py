@@ -10,18 +10,31 @@ import hmac
 
 from api.store.connection import Database
 from api.store.errors import PromptNotFound, PromptRemoved, ScrubIncomplete, WrongDeleteToken
+from api.store.fragments import clear_children, tombstone
 from api.store.values import delete_token_hash, now, validate_prompt_id
 
 RETRY_WAIT_MS = 100  # a retry holds the write gate: it waits for readers this long at most
 REMOVED = "SELECT id FROM prompts WHERE removed_at IS NOT NULL ORDER BY removed_at, id"
 TOKEN_HASH = "SELECT delete_token_hash, removed_at FROM prompts WHERE id = ?"
-TEXT = "SELECT text, removed_at FROM prompts WHERE id = ?"
-# The template goes with the text it was read from: its names are words of the text.
+TEXT = "SELECT text, removed_at, parent_id, created_at FROM prompts WHERE id = ?"
+# The template goes with the text it was read from: its names are words of the text; its
+# history entry becomes the tombstone's, and so do its children's (clear_children).
 TOMBSTONE = (
     "UPDATE prompts SET text = '', sha256 = NULL, template = NULL, checksum = NULL, "
-    "removed_at = ?, "
+    "history_entry = ?, history_bytes = ?, history_decoded = ?, removed_at = ?, "
     "delete_token_hash = NULL WHERE id = ? AND removed_at IS NULL"
 )
+
+
+def make_tombstone(execute, row: tuple[str, str | None, str], removed_at: str) -> bool:
+    """Tombstone one live version (id, parent_id, created_at), its children's history
+    entries with it; return whether it was live. `execute(sql, params)`: spelled for the
+    database (Database.execute), or SQLite's own (a backup's copy)."""
+    prompt_id = row[0]
+    if not execute(TOMBSTONE, (*tombstone(*row), removed_at, prompt_id)).rowcount:
+        return False
+    clear_children(execute, prompt_id)
+    return True
 
 
 class Takedowns:
@@ -56,6 +69,7 @@ class Takedowns:
         db = self.database.ready()
         dialect = self.database.dialect
         texts: list[str] | None = []
+        entries = {}
         with dialect.purge_transaction(db):  # queued with the saves, like every write
             for prompt_id in prompt_ids:
                 row = self.database.one(TEXT, (prompt_id,))
@@ -65,11 +79,12 @@ class Takedowns:
                     texts = None  # a tombstone: what it held is no longer known
                 elif texts is not None:
                     texts.append(row[0])
+                entries[prompt_id] = (prompt_id, row[2], row[3])
             located = dialect.locate_removed(db, prompt_ids)
             removed = [
                 prompt_id
                 for prompt_id in prompt_ids
-                if self.database.execute(TOMBSTONE, (removed_at, prompt_id)).rowcount
+                if make_tombstone(self.database.execute, entries[prompt_id], removed_at)
             ]
         dialect.scrub(db, texts, located=located, prompt_ids=prompt_ids)
         return removed

@@ -98,14 +98,16 @@ class Reader:
         """Read `text` up to the caps; `truncated` says whether one was reached."""
         try:
             for match in _PARTS.finditer(text):
-                self.count_part()
+                self.parts += 1  # count_part(), inline: this loop is the reader's hot path
+                if self.parts > MAX_PARTS:
+                    raise Full
                 kind = match.lastgroup
                 if kind == "expr":
                     self.use(self.tokenize(match["expr"]))
-                elif kind == "tag":
-                    self.tag(self.tokenize(match["tag"]))
                 elif kind == "slot":
                     self.slot(match["slot"])
+                elif kind == "tag":
+                    self.tag(self.tokenize(match["tag"]))
         except Full:
             self.truncated = True
         return self
@@ -128,7 +130,10 @@ class Reader:
     def use(self, tokens: Tokens) -> None:
         short = len(tokens) <= _SHORT_TOKENS
         names = _cached_names(tuple(tokens)) if short else _names(tokens)
-        self.inputs.update(n for n in names if n not in self.defining)
+        inputs, defining = self.inputs, self.defining
+        for name in names:  # mostly one name: a loop costs less than a generator
+            if name not in defining:
+                inputs.add(name)
 
     def define(self, names: list[str], scope: int = -1) -> None:
         added = self.scopes[scope][1]
@@ -148,16 +153,14 @@ class Reader:
                 del self.defining[name]
 
     def slot(self, body: str) -> None:
-        for expression in _EXPR.finditer(body):  # options may be templated
-            self.count_part()
-            self.use(self.tokenize(expression[1]))
-        match = _SLOT.match(body)
-        if match is None:
-            return  # not a slot: [[1, 2]], [[ ]]
-        action, first, colon, name = match.groups()
-        if colon and not name:
-            return  # [[bool:]]: struckdown makes up a name
-        name = name or first
+        if "{{" in body:  # options may be templated (_EXPR matches nothing without one)
+            for expression in _EXPR.finditer(body):
+                self.count_part()
+                self.use(self.tokenize(expression[1]))
+        found = _cached_slot(body) if len(body) <= _SHORT_SOURCE else _slot(body)
+        if found is None:
+            return  # not a slot ([[1, 2]], [[ ]]), or one struckdown names itself ([[bool:]])
+        name, action = found
         if not action:
             self.slots.add(name)
         self.define([name], scope=0)  # an answer is a variable for the text after it
@@ -209,6 +212,20 @@ class Reader:
                 self.define(_targets((_split(part, "as")[1] or part)[:1]))
         elif keyword in _BLOCK_ENDS and self.scopes[-1][0] == _BLOCK_ENDS[keyword]:
             self.close()
+
+
+def _slot(body: str) -> tuple[str, bool] | None:
+    """Return the name a slot's body gives its answer and whether it is an action, or None."""
+    match = _SLOT.match(body)
+    if match is None:
+        return None  # not a slot: [[1, 2]], [[ ]]
+    action, first, colon, name = match.groups()
+    if colon and not name:
+        return None  # [[bool:]]: struckdown makes up a name
+    return name or first, bool(action)
+
+
+_cached_slot = functools.lru_cache(maxsize=4096)(_slot)  # slots repeat too: [[summary]]
 
 
 def _tokens(source: str, limit: int) -> tuple[Token, ...]:

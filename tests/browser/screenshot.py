@@ -35,7 +35,8 @@ VERSIONS.append(VERSIONS[-1].replace("five sentences", "four sentences"))
 
 
 def main(path: Path = ROOT / "docs" / "screenshot.png") -> None:
-    """Save four versions of a prompt and photograph the editor at 1440 px."""
+    """Save four versions of a prompt, label two of them, and photograph the editor at
+    1440 px: the labelled version heading its history, the token just shown once."""
     with tempfile.TemporaryDirectory() as tmp, Gunicorn(Path(tmp) / "prompts.db") as server:
         with sync_playwright() as playwright:
             browser = launch(playwright)
@@ -49,6 +50,13 @@ def main(path: Path = ROOT / "docs" / "screenshot.png") -> None:
                     page.get_by_role("button", name="Save", exact=True).click()
             page.locator("#history li").nth(2).wait_for()
             page.locator("#history .interface-changed").first.wait_for()
+            earlier = page.locator("#history a").nth(1).get_attribute("href").rsplit("/", 1)[1]
+            made = {"name": "support-bot/production", "id": earlier}
+            assert server.request("POST", "/api/labels", made)[0] == 201
+            page.get_by_text("Label this version…").click()
+            page.get_by_label("Label name").fill("support-bot/staging")
+            page.get_by_role("button", name="Create label").click()
+            page.locator("#history .chip").first.wait_for()
             page.get_by_role("button", name="Diff with parent").click()
             page.locator("#diff ins").first.wait_for()
             page.screenshot(path=str(path), full_page=True)

@@ -171,9 +171,14 @@ def test_older_versions_load_on_request(page, server):
     items = page.locator("#history li")
     expect(items).to_have_count(100)
     expect(items.first).to_contain_text("version 100")
+    # A page short of the root: the numbers are the server's count, not the page's.
+    expect(page.locator("#this-version .number")).to_have_text("v102")
+    expect(items.first.locator(".number")).to_have_text("v101")
     page.get_by_role("button", name="Show older versions").click()
     expect(items).to_have_count(101)
     expect(items.last).to_contain_text("version 0")
+    expect(items.locator(".number").nth(99)).to_have_text("v2")
+    expect(items.last.locator(".number")).to_have_text("v1")
     expect(items.nth(100).get_by_role("link")).to_be_focused()
     expect(page.get_by_role("button", name="Show older versions")).to_be_hidden()
 
@@ -195,7 +200,7 @@ def test_a_removed_ancestor_is_shown_as_removed(page):
     page.reload()
     item = page.locator("#history li")
     expect(item).to_have_count(1)
-    expect(item).to_have_text(re.compile("^Removed"))
+    expect(item).to_have_text(re.compile(r"^v\d+ Removed"))
     expect(item.get_by_role("link")).to_have_count(0)
 
 

@@ -335,7 +335,8 @@ TYPED = [*"Urgent: ", "[", "[", *"flag", "]", "]", " ", *"{{ who }} "]
 def test_a_keystroke_in_a_200_kib_prompt_touches_no_more_of_the_page_than_in_a_small_one(page):
     """Counted, not timed: the nodes of the coloured layer each key adds, removes or
     changes. (Measured on 2 shared cores: 29-54 ms from key to paint at 200 KiB, a bare
-    textarea 18 ms; rebuilding the whole layer on each key took 153 ms.)"""
+    textarea 18 ms; rebuilding the whole layer on each key took 153 ms. One 200 KiB line of
+    prose: 45-49 ms, 54-63 before the text was read again only when idle, bare 28.)"""
     touched = {}
     for size in (8 * 1024, 200 * 1024):
         text = big_prompt(size)
@@ -344,6 +345,7 @@ def test_a_keystroke_in_a_200_kib_prompt_touches_no_more_of_the_page_than_in_a_s
         painted(page)
         last = text.rindex("What is it about? [[pick:topic_")
         touched[size] = typed_at(page, last, TYPED)
+        # Past 16 KiB the text is read again once the page is idle (static/highlight.js).
         expect(page.locator("#slots .chip", has_text="flag")).to_have_count(1)
-        assert page.locator("#highlight .sd-var", has_text="who").count() == 1
+        expect(page.locator("#highlight .sd-var", has_text="who")).to_have_count(1)
     assert touched[200 * 1024] <= 1.5 * touched[8 * 1024] + 10, touched

@@ -67,24 +67,6 @@ SELECT i.indexrelid::regclass::text FROM pg_index AS i
 JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_am AS a ON a.oid = c.relam
 WHERE c.relnamespace = current_schema()::regnamespace AND a.amname = 'btree' ORDER BY 1
 """
-# The columns that hold a text or what is derived from it keep no statistics: ANALYZE
-# would copy samples of them into pg_statistic, beyond the reach of a takedown. Changing
-# a column to its own type drops what was gathered before (no rewrite, indexes reused).
-PRIVATE = ("text", "sha256", "template", "checksum", "delete_token_hash")
-# A tenth of each new page is kept free, so a tombstone stays on its row's page, where
-# the takedown's scrub finds it (api/store/postgres/scrub.py).
-TAKEDOWN_STORAGE = "\n;\n".join(
-    [
-        *(
-            f"ALTER TABLE prompts ALTER COLUMN {column} SET STATISTICS 0"
-            f"\n;\nALTER TABLE prompts ALTER COLUMN {column} TYPE TEXT"
-            for column in PRIVATE
-        ),
-        "ALTER TABLE prompts SET (fillfactor = 90)",
-    ]
-)
-
-
 # prompt_counts (api/store/schema.py, migration 7): each server process counts in its
 # own slot of 16, so concurrent saves do not queue on one row until they commit.
 COUNT_TRIGGERS = """CREATE FUNCTION prompts_counted() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -110,6 +92,35 @@ $$
 ;
 CREATE TRIGGER prompts_counted AFTER INSERT OR DELETE OR UPDATE OF removed_at ON prompts
 FOR EACH ROW EXECUTE FUNCTION prompts_counted()"""
+
+
+# api/store/fragments.py: an older release's takedown leaves no entry to serve.
+TOMBSTONE_TRIGGER = """CREATE FUNCTION prompts_tombstone_entry() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.history_entry := NULL;
+    NEW.history_bytes := NULL;
+    NEW.history_decoded := NULL;
+    UPDATE prompts SET history_entry = NULL WHERE parent_id = NEW.id;
+    RETURN NEW;
+END
+$$
+;
+CREATE TRIGGER prompts_tombstone_entry BEFORE UPDATE OF removed_at ON prompts FOR EACH ROW
+WHEN (OLD.removed_at IS NULL AND NEW.removed_at IS NOT NULL
+    AND NEW.history_entry IS NOT DISTINCT FROM OLD.history_entry)
+EXECUTE FUNCTION prompts_tombstone_entry()"""
+# Migration 9: the history entries (migration 8) quote the head of each text. The type
+# change that drops their statistics is refused while a trigger names the column, so the
+# trigger is made again around it.
+PRIVATE_HISTORY = "\n;\n".join(
+    [
+        "DROP TRIGGER prompts_tombstone_entry ON prompts",
+        "ALTER TABLE prompts ALTER COLUMN history_entry SET STATISTICS 0",
+        "ALTER TABLE prompts ALTER COLUMN history_entry TYPE TEXT",
+        TOMBSTONE_TRIGGER.split("\n;\n")[1],
+    ]
+)
 
 
 class ReconnectingDatabase(peewee.PostgresqlDatabase):
@@ -144,7 +155,9 @@ class PostgresDialect(Dialect):
         "text_size": "octet_length(text)",  # no text read whole
         "json_ids": "COALESCE(json_agg(legacy_id ORDER BY legacy_id), '[]')::text",
         "count_triggers": COUNT_TRIGGERS,
-        "takedown_storage": TAKEDOWN_STORAGE,
+        "takedown_storage": scrub.TAKEDOWN_STORAGE,
+        "private_history": PRIVATE_HISTORY,
+        "tombstone_trigger": TOMBSTONE_TRIGGER,
     }
     scrub_report = (
         "VACUUM removed its old row version and the space it held on its page was written "

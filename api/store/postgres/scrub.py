@@ -30,6 +30,23 @@ import time
 
 from api.store.errors import ScrubIncomplete
 
+# The columns that hold a text or what is derived from it keep no statistics: ANALYZE
+# would copy samples of them into pg_statistic, beyond the reach of a takedown. Changing
+# a column to its own type drops what was gathered before (no rewrite, indexes reused).
+PRIVATE = ("text", "sha256", "template", "checksum", "delete_token_hash")
+# A tenth of each new page is kept free, so a tombstone stays on its row's page, where
+# the takedown's scrub finds it (api/store/postgres/scrub.py).
+TAKEDOWN_STORAGE = "\n;\n".join(
+    [
+        *(
+            f"ALTER TABLE prompts ALTER COLUMN {column} SET STATISTICS 0"
+            f"\n;\nALTER TABLE prompts ALTER COLUMN {column} TYPE TEXT"
+            for column in PRIVATE
+        ),
+        "ALTER TABLE prompts SET (fillfactor = 90)",
+    ]
+)
+
 WAIT_MS = 5000  # how long a takedown waits for older transactions by default
 POLL_S = 0.05
 # Where each removed row lies (its heap block), how large it is, and the takedown's xid.

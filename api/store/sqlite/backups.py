@@ -28,7 +28,7 @@ from api.store.connection import Database
 from api.store.errors import NotAPromptDatabase, StoreError
 from api.store.maintenance import check_database
 from api.store.schema import SCHEMA_VERSION
-from api.store.takedown import TOMBSTONE
+from api.store.takedown import make_tombstone
 
 PAGES_PER_STEP = 1024  # progress on big files; one snapshot throughout
 CHUNK = 1 << 20
@@ -192,13 +192,13 @@ class SqliteBackups:
         """Remove from a copy the text of every version the live database has purged;
         return the ids it still held. Freed content is zeroed (secure_delete)."""
         tombstones = self.database.execute(
-            "SELECT removed_at, id FROM prompts WHERE removed_at IS NOT NULL"
+            "SELECT removed_at, id, parent_id, created_at FROM prompts WHERE removed_at IS NOT NULL"
         ).fetchall()
         copy = sqlite3.connect(path, isolation_level=None)
         try:
             copy.execute("PRAGMA secure_delete = ON")
             copy.execute("BEGIN IMMEDIATE")
-            purged = [i for r, i in tombstones if copy.execute(TOMBSTONE, (r, i)).rowcount]
+            purged = [row[1] for row in tombstones if make_tombstone(copy.execute, row[1:], row[0])]
             copy.execute("COMMIT")
         finally:
             copy.close()

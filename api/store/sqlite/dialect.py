@@ -40,14 +40,17 @@ PRAGMAS = {
     "cache_size": -512,
 }
 
-# GCRA in two statements: SQLite has one writer at a time (the write gate), so
-# reading the client's row and then writing it cannot race.
-TAT = "SELECT tat FROM rate_limits WHERE key = ?"
-SET_TAT = (
-    "INSERT INTO rate_limits (key, tat) VALUES (?, ?) "
-    "ON CONFLICT (key) DO UPDATE SET tat = excluded.tat"
+# GCRA in one statement, as on PostgreSQL: the client's theoretical arrival time moves on
+# by one interval only if the save is allowed, and the new time comes back (RETURNING,
+# SQLite 3.35). No row back: refused, and the time is read to say how long to wait.
+TAKE = (
+    "INSERT INTO rate_limits AS r (key, tat) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET tat = max(r.tat + ?, excluded.tat) "
+    "WHERE max(r.tat + ?, excluded.tat) <= ? RETURNING tat"
 )
+TAT = "SELECT tat FROM rate_limits WHERE key = ?"
 PRUNE = "DELETE FROM rate_limits WHERE tat < ?"
+PRUNE_SECONDS = 1.0
 
 
 # prompt_counts (api/store/schema.py, migration 7): one writer, so one slot.
@@ -68,6 +71,16 @@ CREATE TRIGGER prompts_counted_delete AFTER DELETE ON prompts BEGIN
 END"""
 
 
+# api/store/fragments.py: an older release's takedown leaves no entry to serve.
+TOMBSTONE_TRIGGER = """CREATE TRIGGER prompts_tombstone_entry AFTER UPDATE OF removed_at ON prompts
+WHEN OLD.removed_at IS NULL AND NEW.removed_at IS NOT NULL
+    AND NEW.history_entry IS OLD.history_entry BEGIN
+    UPDATE prompts SET history_entry = NULL, history_bytes = NULL, history_decoded = NULL
+    WHERE id = NEW.id;
+    UPDATE prompts SET history_entry = NULL WHERE parent_id = NEW.id;
+END"""
+
+
 class SqliteDialect(Dialect):
     """SQLite through the standard library's sqlite3, writers queued on a file lock."""
 
@@ -80,6 +93,8 @@ class SqliteDialect(Dialect):
         "json_ids": "json_group_array(legacy_id)",
         "count_triggers": COUNT_TRIGGERS,
         "takedown_storage": "",  # sqlite_stat1 counts rows, it samples no values
+        "private_history": "",
+        "tombstone_trigger": TOMBSTONE_TRIGGER,
     }
     scrub_report = (
         "its pages were zeroed and the WAL truncated, so no copy remains in the database files"
@@ -89,6 +104,7 @@ class SqliteDialect(Dialect):
         self.path = Path(path)
         self.pragmas = {**PRAGMAS, "synchronous": synchronous}
         self.litestream = Litestream(replica, self.path) if replica else None
+        self._pruned_at = float("-inf")  # when this process last pruned rate_limits
         self._forget_gate()
 
     def open(self) -> peewee.Database:
@@ -146,18 +162,17 @@ class SqliteDialect(Dialect):
         self._forget_gate()
 
     def take_rate_limit(self, db, key, interval, period, now) -> float:
-        row = db.execute_sql(TAT, (key,)).fetchone()
-        if row is None:
-            # A new client: forget the ones whose allowance has fully refilled.
+        fresh = now + interval
+        rows = db.execute_sql(TAKE, (key, fresh, interval, interval, now + period + 1e-9))
+        found = rows.fetchall()  # to the end: the statement is done before the commit
+        if not found:
+            (tat,) = db.execute_sql(TAT, (key,)).fetchone()
+            return max(tat, now) + interval - period - now
+        if found[0][0] == fresh and now - self._pruned_at >= PRUNE_SECONDS:
+            # A new client, or one whose allowance refilled: forget the others like it,
+            # at most once a second (a busy client is "refilled" at every save).
+            self._pruned_at = now
             db.execute_sql(PRUNE, (now,))
-            tat = now
-        else:
-            (stored,) = row
-            tat = max(stored, now)
-        wait = tat + interval - period - now
-        if wait > 1e-9:
-            return wait
-        db.execute_sql(SET_TAT, (key, tat + interval))
         return 0.0
 
     def sizes(self, db) -> tuple[int, int]:
@@ -225,7 +240,8 @@ class SqliteDialect(Dialect):
         return Path(f"{self.path}.scrub-pending")
 
     def scrub_pending(self) -> bool:
-        return self.scrub_marker.exists()
+        # Asked after every save: one stat(), no Path built.
+        return os.path.exists(f"{self.path}.scrub-pending")
 
     def backups(self, database) -> SqliteBackups:
         return SqliteBackups(database, self.path)
