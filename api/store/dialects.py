@@ -8,7 +8,7 @@ both. Nothing outside `sqlite/` and `postgres/` asks which database it is on.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import peewee
@@ -64,6 +64,10 @@ class Dialect:
     def stream(self, db: peewee.Database, sql: str, params: tuple | list) -> Iterator[tuple]:
         """Yield the rows of a spelled statement, a batch at a time (SQLite steps its cursor)."""
         yield from db.execute_sql(sql, params)
+
+    def execute_pages(self, db: peewee.Database, sql: str, rows: Iterable) -> None:
+        """Run a spelled statement once per row (SQLite: in process, no round trips)."""
+        db.cursor().executemany(sql, rows)
 
     def take_rate_limit(
         self, db: peewee.Database, key: str, interval: float, period: float, now: float

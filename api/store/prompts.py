@@ -46,6 +46,7 @@ INSERT = (
 
 # The rows of an import batch already stored, by id: what they must match.
 EXISTING = "SELECT id, parent_id, sha256, removed_at IS NOT NULL FROM prompts WHERE id IN ({ids})"
+COUNT_IDS = "SELECT COUNT(*) FROM prompts WHERE id IN ({ids})"
 LOOKUP_BATCH = 500  # ids a lookup names (SQLite allows 32,766 parameters; PostgreSQL more)
 
 
@@ -191,19 +192,12 @@ class PromptVersions(VersionReads):
             return inserted
 
     def import_many(self, rows: list[Imported], templates: list | None = None) -> tuple[int, int]:
-        """Store a batch of exported rows, parents first, as store() and store_tombstone()
-        would one by one, in a few statements; return (inserted, already present).
-
-        `templates`: each row's stored template, read beforehand (None: read here). Raises
-        PromptConflict, having written nothing, where one of them would: the caller then
-        goes row by row to name it.
-        """
+        """Store exported rows, parents first, as store() and store_tombstone() would one by
+        one, in a few statements; return (inserted, already present). `templates`: each
+        row's, read beforehand (None: read here). PromptConflict, with nothing written,
+        where one of them would raise it: the caller then goes row by row to name it."""
         new, present = [], 0
-        found = {}
-        for first in range(0, len(rows), LOOKUP_BATCH):
-            ids = [row.id for row in rows[first : first + LOOKUP_BATCH]]
-            sql = EXISTING.format(ids=", ".join("?" * len(ids)))
-            found.update((r[0], r[1:]) for r in self.database.execute(sql, ids))
+        found = {r[0]: r[1:] for r in self._in_pages(EXISTING, [row.id for row in rows])}
         for n, row in enumerate(rows):
             removed = row.removed_at is not None
             digest = None if removed else sha256_of(encode_text(row.text, self.max_bytes))
@@ -214,12 +208,8 @@ class PromptVersions(VersionReads):
                 continue
             version = NewVersion(row.id, row.parent_id, row.text, digest, row.created_at)
             version = version._replace(removed_at=row.removed_at)
-            template = templates[n] if templates is not None else None
-            new.append(
-                version.with_template()
-                if template is None
-                else version._replace(template=None if removed else template)
-            )
+            template = None if templates is None or removed else templates[n]
+            new.append(version._replace(template=template) if template else version.with_template())
             found[row.id] = (row.parent_id, digest, removed)
         # Each child's history compares it with its parent: in the batch, or stored before.
         parents = {row.id: row.template for row in new}
@@ -228,12 +218,20 @@ class PromptVersions(VersionReads):
                 found = self.parent(parent_id)
                 parents[parent_id] = None if found is None else found[1]
             try:
-                inserted = self._write(new, parents)
+                self._write(new, parents, pages=True)
             except peewee.IntegrityError:  # a parent gone since the file was checked
                 raise PromptConflict("a row's parent is not stored: nothing imported") from None
-            if inserted != len(new):
+            # ON CONFLICT DO NOTHING skips a repeated (parent, text): count what is there.
+            if sum(n for (n,) in self._in_pages(COUNT_IDS, [row.id for row in new])) != len(new):
                 raise PromptConflict("a row repeats a stored (parent, text): nothing imported")
         return len(new), present
+
+    def _in_pages(self, sql: str, ids: list[str]) -> list[tuple]:
+        """The rows of `sql` (`IN ({ids})`) for every id, LOOKUP_BATCH ids a query."""
+        found = []
+        for page in (ids[n : n + LOOKUP_BATCH] for n in range(0, len(ids), LOOKUP_BATCH)):
+            found += self.database.execute(sql.format(ids=", ".join("?" * len(page))), page)
+        return found
 
     def _insert(self, row: NewVersion, *, reuse_same_text: bool) -> tuple[VersionMeta, bool]:
         """Insert a row inside the caller's write transaction; return (version, created).
@@ -270,22 +268,26 @@ class PromptVersions(VersionReads):
             raise PromptConflict("another save changed this prompt at the same moment; save again")
         return VersionMeta(row.id, row.parent_id, row.created_at, row.sha256), True
 
-    def _write(self, rows: Iterable[NewVersion], templates: Mapping[str, str | None]) -> int:
+    def _write(
+        self, rows: Iterable[NewVersion], templates: Mapping[str, str | None], pages: bool = False
+    ) -> int:
         """The one INSERT of versions, for a save and for the bulk path alike; `templates`
-        holds each parent's stored interface, by id."""
-        return self.database.execute_many(
-            INSERT,
+        holds each parent's stored interface, by id. With `pages` (an import's batch), a
+        page of rows goes a round trip, and the rows inserted are not counted (0)."""
+        params = (
             (
-                (
-                    *row,
-                    row.parent_id,
-                    row.parent_id,
-                    checksum_of(row.sha256, row.template),
-                    *_fragment(row, templates),
-                )
-                for row in rows
-            ),
+                *row,
+                row.parent_id,
+                row.parent_id,
+                checksum_of(row.sha256, row.template),
+                *_fragment(row, templates),
+            )
+            for row in rows
         )
+        if pages:
+            self.database.execute_pages(INSERT, params)
+            return 0
+        return self.database.execute_many(INSERT, params)
 
 
 def _fragment(row: NewVersion, templates: Mapping[str, str | None]) -> Fragment:

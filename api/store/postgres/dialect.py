@@ -20,6 +20,7 @@ from api.store.errors import ScrubIncomplete
 from api.store.postgres import scrub
 from api.store.postgres.backups import PostgresBackups
 
+PAGE_ROWS = 100  # statements a round trip of a bulk import
 STREAM_BATCH = 200  # rows per round trip of a server-side cursor: at most 40 MB of 200 KB texts
 MIGRATION_LOCK = 0x70726F6D  # any constant; names the advisory lock ("prom")
 
@@ -235,6 +236,11 @@ class PostgresDialect(Dialect):
             if not conn.closed:
                 conn.rollback()
                 conn.autocommit = True
+
+    def execute_pages(self, db, sql, rows) -> None:
+        from psycopg2.extras import execute_batch  # a page of rows a round trip, not one row
+
+        execute_batch(db.cursor(), sql, rows, page_size=PAGE_ROWS)
 
     def take_rate_limit(self, db, key, interval, period, now) -> float:
         fresh = now + interval
