@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench.servers import ROOT, Gunicorn
 
-from . import durability, functions, load, replica
+from . import durability, functions, load, replica, scale
 from .seed import seed, seed_labels
 
 # Issue 25's goals, as ratios to the bare app's req/s.
@@ -233,7 +233,13 @@ def function_table(opts) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--prompts", type=int, default=10_000, help="prompts to seed")
+    parser.add_argument(
+        "--prompts",
+        type=int,
+        default=None,
+        help="prompts to seed (default 10,000; for --only scale the large database's, "
+        "default 100,000)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per figure")
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
@@ -246,7 +252,10 @@ def main() -> None:
         help="also compare load by id at this many prompts (e.g. 1000000)",
     )
     parser.add_argument(
-        "--only", choices=["http", "functions", "large", "durability"], help="one table"
+        "--only",
+        choices=["http", "functions", "large", "durability", "scale"],
+        help="one table; scale (only when asked): costs at --prompts against 1,000, on SQLite "
+        "and, with DATABASE_URL, on PostgreSQL (bench/scale.py)",
     )
     parser.add_argument(
         "--against",
@@ -267,7 +276,9 @@ def main() -> None:
         help="also run the save scenario with the replicator shipping to a local S3 (moto)",
     )
     opts = parser.parse_args()
-    if opts.only in (None, "http", "large", "durability") and not load.wrk_available():
+    if opts.prompts is None:
+        opts.prompts = 100_000 if opts.only == "scale" else 10_000
+    if opts.only in (None, "http", "large", "durability", "scale") and not load.wrk_available():
         sys.exit("wrk is needed for the HTTP figures: apt-get install wrk")
     print(_machine())
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -280,6 +291,8 @@ def main() -> None:
             large_table(work, opts)
         if opts.only in (None, "durability"):
             durability.table(work, opts)
+        if opts.only == "scale":
+            scale.table(work, opts, os.environ.get("DATABASE_URL"))
 
 
 if __name__ == "__main__":

@@ -24,9 +24,17 @@ def prompt_text(n: int, size: int = 2048) -> str:
     return head + (FILLER * (size // len(FILLER) + 1))[: size - len(head)]
 
 
-def seed(db_path: Path, count: int, chain_depth: int = 100, batch: int = 10_000) -> dict:
-    """Store `count` roots plus a chain `chain_depth` deep; return sample ids and the tip."""
-    store = Store(Config(db_path=db_path, save_rate_limit=None))
+def seed(
+    db_path: Path,
+    count: int,
+    chain_depth: int = 100,
+    batch: int = 10_000,
+    database_url: str | None = None,
+) -> dict:
+    """Store `count` roots plus a chain `chain_depth` deep; return sample ids and the tip.
+
+    On PostgreSQL when `database_url` is given (db_path then only names the data volume)."""
+    store = Store(Config(db_path=db_path, database_url=database_url, save_rate_limit=None))
     start = datetime(2026, 1, 1, tzinfo=UTC)
     ids: list[str] = []
 
@@ -53,9 +61,11 @@ def seed(db_path: Path, count: int, chain_depth: int = 100, batch: int = 10_000)
     return {"ids": ids, "chain_tip": chain[-1]}
 
 
-def seed_labels(db_path: Path, ids: list[str], count: int = 1000) -> list[str]:
+def seed_labels(
+    db_path: Path, ids: list[str], count: int = 1000, database_url: str | None = None
+) -> list[str]:
     """Label `count` of the seeded versions (`app-N/production`); return the names."""
-    store = Store(Config(db_path=db_path, save_rate_limit=None))
+    store = Store(Config(db_path=db_path, database_url=database_url, save_rate_limit=None))
     names = []
     for n, prompt_id in enumerate(ids[:count]):
         names.append(f"app-{n}/production")

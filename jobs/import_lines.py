@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import IO
 
@@ -32,11 +32,17 @@ def records(store: Store, source: IO[bytes]) -> Iterator[tuple[int, dict]]:
             yield number, _parse(line, store.config.max_bytes)
 
 
-def validate(store: Store, source: IO[bytes]) -> int:
-    """Check every line, parents included; raise listing the bad ones; return the count."""
+def validate(store: Store, source: IO[bytes], advance: Callable[[int], object]) -> int:
+    """Check every line, parents included; raise listing the bad ones; return the count.
+
+    `advance` is told the bytes read, line by line (a progress bar). The ids seen are
+    held to check parents and repeats: the one part of an import that grows with the file
+    (about 150 bytes a line).
+    """
     seen: dict[str, int] = {}
     errors: list[str] = []
     for number, line in enumerate(source, 1):
+        advance(len(line))
         if not line.strip():
             continue
         try:

@@ -13,10 +13,11 @@ from typing import IO
 
 import click
 
-from api.store import Store, StoreError, fsync
+from api.store import Imported, Store, StoreError, fsync
 
 from .common import pass_store, progress
 from .import_lines import records, validate
+from .reading import TemplateReader, default_workers
 
 BATCH = 1000  # lines imported per write transaction
 
@@ -75,47 +76,107 @@ def _write(store: Store, out: IO[str], total: int) -> int:
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that read the texts' templates beside the writes (1: none, all in this "
+    "one); by default the CPUs available, at most 4. Example: --workers 2",
+)
 @pass_store(creates=True)
-def import_(store: Store, file: str) -> None:
+def import_(store: Store, file: str, workers: int | None) -> None:
     """Import JSON Lines written by `export`; ids, parents and created_at are kept.
 
     Every line is checked before anything is written; a bad line (bad id,
     missing parent, bad text or time) is reported by its number. Importing the
-    same file twice changes nothing. FILE may be - for standard input.
+    same file twice changes nothing. FILE may be - for standard input. Lines are
+    written 1,000 to a transaction.
 
     Example: prompt-store import prompts.jsonl
     """
     with _seekable(file) as source:
-        total = validate(store, source)
+        with progress(source.seek(0, os.SEEK_END), "Checking lines") as bar:
+            source.seek(0)
+            total = validate(store, source, bar.update)
         source.seek(0)
         written = present = labelled = 0
         lines = records(store, source)
-        with progress(total, "Importing") as bar:
-            while batch := list(itertools.islice(lines, BATCH)):
-                try:
-                    with store.transaction():  # one commit per batch, not per line
-                        counts = _import(store, batch)
-                except StoreError:
-                    # The batch was rolled back: import its lines one by one up to the
-                    # bad one, so that what is said to be imported really is.
-                    counts = _import_until_bad(store, batch, written)
-                written, present = written + counts[0], present + counts[1]
-                labelled += counts[2]
-                bar.update(counts[0] + counts[1])
+        if workers is None:  # a small file is read faster than processes start
+            workers = default_workers() if total > 2 * BATCH else 1
+        with progress(total, "Importing") as bar, TemplateReader(workers) as reader:
+            ahead = None
+            while True:
+                batch = list(itertools.islice(lines, BATCH))
+                # The next batch's templates are read while this one is written.
+                following = (batch, reader.submit([_text(r) for _, r in batch])) if batch else None
+                if ahead is not None:
+                    counts = _import_batch(store, *ahead, written)
+                    written, present = written + counts[0], present + counts[1]
+                    labelled += counts[2]
+                    bar.update(counts[0] + counts[1])
+                if following is None:
+                    break
+                ahead = following
     labels = f" and {labelled} label(s)" if labelled else ""
     click.echo(f"Imported {written} prompts{labels} ({present} already present).")
 
 
-def _import(store: Store, batch: list[tuple[int, dict]]) -> tuple[int, int, int]:
-    """Store a batch of records; return (prompts written, already present, labels)."""
+def _text(record: dict) -> str | None:
+    """The text whose template an import stores (none for a label or a tombstone)."""
+    if "label" in record or record["removed_at"] is not None:
+        return None
+    return record["text"]
+
+
+def _import_batch(store: Store, batch, templates, written: int) -> tuple[int, int, int]:
+    try:
+        with store.transaction():  # one commit per batch, not per line
+            return _import(store, batch, templates())
+    except StoreError:
+        # The batch was rolled back: import its lines one by one up to the bad one,
+        # so that what is said to be imported really is.
+        return _import_until_bad(store, batch, written)
+
+
+def _import(
+    store: Store, batch: list[tuple[int, dict]], templates: list | None = None
+) -> tuple[int, int, int]:
+    """Store a batch of records; return (prompts written, already present, labels).
+
+    Prompts go in bulk (store.prompts.import_many), flushed before each label line,
+    whose versions may be on the lines just before it.
+    """
     written = present = labelled = 0
-    for _, record in batch:
+    rows: list[Imported] = []
+    read: list = []
+
+    def flush() -> None:
+        nonlocal written, present
+        done = store.prompts.import_many(rows, read if templates is not None else None)
+        written, present = written + done[0], present + done[1]
+        rows.clear()
+        read.clear()
+
+    for n, (_, record) in enumerate(batch):
         if "label" in record:
+            flush()
             labelled += store.labels.records.store(record)
-        elif _store(store, record):
-            written += 1
-        else:
-            present += 1
+            continue
+        rows.append(
+            Imported(
+                record["id"],
+                record["parent_id"],
+                record["text"],
+                record["created_at"],
+                record["removed_at"],
+            )
+        )
+        read.append(None if templates is None else templates[n])
+        if record["legacy_ids"]:
+            flush()
+            for legacy_id in record["legacy_ids"]:
+                store.legacy.add(legacy_id, record["id"])
+    flush()
     return written, present, labelled
 
 
@@ -142,17 +203,3 @@ def _seekable(file: str):
     shutil.copyfileobj(sys.stdin.buffer, spool)
     spool.seek(0)
     return spool
-
-
-def _store(store: Store, record: dict) -> bool:
-    if record["removed_at"] is None:
-        created = store.prompts.store(
-            record["id"], record["text"], record["parent_id"], record["created_at"]
-        )
-    else:
-        created = store.prompts.store_tombstone(
-            record["id"], record["parent_id"], record["created_at"], record["removed_at"]
-        )
-    for legacy_id in record["legacy_ids"]:
-        store.legacy.add(legacy_id, record["id"])
-    return created

@@ -159,7 +159,7 @@ def test_a_delete_whose_scrub_cannot_finish_says_so(store, client, save, monkeyp
         raise ScrubIncomplete("readers kept the WAL busy")
 
     saved = save(SECRET)
-    monkeypatch.setattr(store.dialect, "scrub", lambda db, texts=None: busy())
+    monkeypatch.setattr(store.dialect, "scrub", lambda db, texts=None, **where: busy())
     body = delete(client, saved["id"], saved["delete_token"], status=503).json
     assert body["title"] == "Removed, not yet scrubbed"
     assert "prompt-store purge" in body["description"]

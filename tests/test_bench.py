@@ -8,7 +8,7 @@ import pytest
 
 from api.config import Config
 from api.store import Store
-from bench import durability, functions, load
+from bench import durability, functions, load, scale, scale_jobs
 from bench.flatfile import FlatFileStore
 from bench.seed import prompt_text, seed
 
@@ -62,3 +62,28 @@ def test_the_label_read_scenario_reads_seeded_labels(tmp_path):
     store = Store(Config(db_path=tmp_path / "p.db"))
     assert [store.labels.read(name)[1].id for name in names] == seeded["ids"][:5]
     assert "names[math.random(#names)]" in load.script("random_label")
+
+
+def test_the_scale_scenario_times_every_job_and_both_ways_of_importing(tmp_path):
+    made = []
+
+    def fresh(name):
+        made.append(scale.Target(tmp_path, f"{name}-{len(made)}", None))
+        return made[-1]
+
+    large = fresh("large")
+    seeded, _ = scale._build(large, 300)
+    assert len(seeded["labels"]) == 300
+    jobs = dict(scale_jobs.job_durations(large, fresh, tmp_path))
+    assert list(jobs) == [
+        "stats",
+        "check",
+        "check --deep",
+        "export",
+        "import",
+        "backup",
+        "takedown (purge one)",
+    ]
+    speed = scale_jobs.import_speedup(large, fresh, tmp_path, lines=100, rounds=2)
+    assert speed["lines"] == 100 and speed["per_line_s"] > 0 and speed["batched_s"] > 0
+    assert all(target.dropped for target in made[1:])  # what the jobs made is removed

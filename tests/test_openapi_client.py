@@ -130,9 +130,11 @@ def test_a_generated_client_pages_history_and_moves_by_the_same_cursor(generated
     assert shown == ids[-2::-1] and second.next_cursor is None
     assert second.template_changes is not None  # still the version asked about, not the cursor's
 
-    token = generated("api", "labels", "create_label").sync(
-        client=api, body=models.CreateLabel(name="pager", id=ids[0])
-    ).label_token
+    token = (
+        generated("api", "labels", "create_label")
+        .sync(client=api, body=models.CreateLabel(name="pager", id=ids[0]))
+        .label_token
+    )
     auth = generated("client").AuthenticatedClient(base_url=BASE, token=token)
     auth = _connected(auth, app, {"Authorization": f"Bearer {token}"})
     for prompt_id in ids[1:]:

@@ -46,7 +46,7 @@ from api.store.errors import (
     WrongLabelToken,
 )
 from api.store.ratelimit import RateLimits
-from api.store.rows import Ancestor, Entry, Label, Move, Version
+from api.store.rows import Ancestor, Entry, Imported, Label, Move, Version
 from api.store.schema import SCHEMA_VERSION
 from api.store.sqlite.litestream import ReplicaError
 from api.store.store import Store
@@ -70,6 +70,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Ancestor",
     "Entry",
+    "Imported",
     "Label",
     "Move",
     "RateLimits",

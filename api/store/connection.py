@@ -68,6 +68,11 @@ class Database:
         cursor.executemany(self._spelled(sql), rows)
         return cursor.rowcount
 
+    def execute_pages(self, sql: str, rows: Iterable) -> None:
+        """Run one portable statement once per row, in order, a page of rows a round trip
+        on PostgreSQL (the rows changed are not counted: a bulk import counts them)."""
+        self.dialect.execute_pages(self.ready(), self._spelled(sql), rows)
+
     def _spelled(self, sql: str) -> str:
         # Every statement is a module constant, so the cache stays as small as the code.
         spelled = self._spellings.get(sql)

@@ -100,5 +100,21 @@ def fill_derived(execute: Execute, prepare: Prepare) -> int:
 
 def count_triggers(execute: Execute, prepare: Prepare) -> None:
     """Create the triggers that keep prompt_counts (the dialect's `{count_triggers}`)."""
-    for statement in prepare("{count_triggers}").split("\n;\n"):
-        execute(statement)
+    _run(execute, prepare("{count_triggers}"))
+
+
+def takedown_storage(execute: Execute, prepare: Prepare) -> None:
+    """Store the text where a takedown's scrub reaches it (the dialect's
+    `{takedown_storage}`: on PostgreSQL no statistics of it, room on each page)."""
+    _run(execute, prepare("{takedown_storage}"))
+
+
+def private_history(execute: Execute, prepare: Prepare) -> None:
+    """Keep no statistics of the history entries either (`{private_history}`)."""
+    _run(execute, prepare("{private_history}"))
+
+
+def _run(execute: Execute, statements: str) -> None:
+    for statement in statements.split("\n;\n"):
+        if statement.strip():
+            execute(statement)

@@ -8,7 +8,7 @@ both. Nothing outside `sqlite/` and `postgres/` asks which database it is on.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import peewee
@@ -65,6 +65,10 @@ class Dialect:
         """Yield the rows of a spelled statement, a batch at a time (SQLite steps its cursor)."""
         yield from db.execute_sql(sql, params)
 
+    def execute_pages(self, db: peewee.Database, sql: str, rows: Iterable) -> None:
+        """Run a spelled statement once per row (SQLite: in process, no round trips)."""
+        db.cursor().executemany(sql, rows)
+
     def take_rate_limit(
         self, db: peewee.Database, key: str, interval: float, period: float, now: float
     ) -> float:
@@ -89,13 +93,24 @@ class Dialect:
         with self.write_transaction(db):
             yield
 
+    def locate_removed(self, db: peewee.Database, prompt_ids: list[str]) -> object | None:
+        """Inside a takedown's transaction, before its UPDATE: what scrub() needs to know of
+        the rows it removes (PostgreSQL: where they lie), or None."""
+        return None
+
     def scrub(
-        self, db: peewee.Database, texts: list[str] | None = None, wait_ms: int | None = None
+        self,
+        db: peewee.Database,
+        texts: list[str] | None = None,
+        wait_ms: int | None = None,
+        located: object | None = None,
+        prompt_ids: list[str] | tuple = (),
     ) -> None:
         """After a takedown: leave no old copy of the text in the database's files.
 
         `texts`: what was removed, when known (None: a purge again or a retry, the text is
-        gone). Raises ScrubIncomplete if it could not finish (waiting at most `wait_ms`
+        gone); `located`: what locate_removed() found; `prompt_ids`: the takedown's ids.
+        Raises ScrubIncomplete if it could not finish (waiting at most `wait_ms`
         for readers, where that applies), and leaves it pending (scrub_pending) until one
         does.
         """

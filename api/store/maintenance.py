@@ -31,7 +31,7 @@ SELECT COUNT(*), COUNT(removed_at),
 FROM prompts
 """
 DEEPEST = "SELECT COALESCE(MAX(depth), 0) FROM prompts"  # the end of the prompts_depth index
-LARGEST = "SELECT id, length({text_bytes}) AS size FROM prompts ORDER BY size DESC, id LIMIT 1"
+LARGEST = "SELECT id, {text_size} AS size FROM prompts ORDER BY size DESC, id LIMIT 1"
 # In primary-key order: streamed from the index, never sorted.
 HASHED = "SELECT id, {text_bytes}, sha256, removed_at, template, checksum FROM prompts ORDER BY id"
 # Rows an older release wrote without a template (the prompts_missing_template index).

@@ -11,12 +11,14 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
+import peewee
+
 from api.store.connection import Database
 from api.store.derived import checksum_of
 from api.store.errors import ParentNotFound, PromptConflict
 from api.store.fragments import Fragment, fragment, tombstone
 from api.store.reads import VersionReads
-from api.store.rows import VersionMeta
+from api.store.rows import Imported, VersionMeta
 from api.store.values import (
     delete_token_hash,
     encode_text,
@@ -41,6 +43,11 @@ INSERT = (
     "CASE WHEN ? IS NULL THEN 1 ELSE (SELECT p.depth + 1 FROM prompts AS p WHERE p.id = ?) END, "
     "?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
+
+# The rows of an import batch already stored, by id: what they must match.
+EXISTING = "SELECT id, parent_id, sha256, removed_at IS NOT NULL FROM prompts WHERE id IN ({ids})"
+COUNT_IDS = "SELECT COUNT(*) FROM prompts WHERE id IN ({ids})"
+LOOKUP_BATCH = 500  # ids a lookup names (SQLite allows 32,766 parameters; PostgreSQL more)
 
 
 class NewVersion(NamedTuple):
@@ -184,6 +191,48 @@ class PromptVersions(VersionReads):
                 )
             return inserted
 
+    def import_many(self, rows: list[Imported], templates: list | None = None) -> tuple[int, int]:
+        """Store exported rows, parents first, as store() and store_tombstone() would one by
+        one, in a few statements; return (inserted, already present). `templates`: each
+        row's, read beforehand (None: read here). PromptConflict, with nothing written,
+        where one of them would raise it: the caller then goes row by row to name it."""
+        new, present = [], 0
+        found = {r[0]: r[1:] for r in self._in_pages(EXISTING, [row.id for row in rows])}
+        for n, row in enumerate(rows):
+            removed = row.removed_at is not None
+            digest = None if removed else sha256_of(encode_text(row.text, self.max_bytes))
+            if row.id in found:
+                if found[row.id] != (row.parent_id, digest, removed):
+                    raise PromptConflict(f"{row.id} already holds another prompt")
+                present += 1
+                continue
+            version = NewVersion(row.id, row.parent_id, row.text, digest, row.created_at)
+            version = version._replace(removed_at=row.removed_at)
+            template = None if templates is None or removed else templates[n]
+            new.append(version._replace(template=template) if template else version.with_template())
+            found[row.id] = (row.parent_id, digest, removed)
+        # Each child's history compares it with its parent: in the batch, or stored before.
+        parents = {row.id: row.template for row in new}
+        with self.database.write_or_join():
+            for parent_id in {row.parent_id for row in new} - parents.keys() - {None}:
+                found = self.parent(parent_id)
+                parents[parent_id] = None if found is None else found[1]
+            try:
+                self._write(new, parents, pages=True)
+            except peewee.IntegrityError:  # a parent gone since the file was checked
+                raise PromptConflict("a row's parent is not stored: nothing imported") from None
+            # ON CONFLICT DO NOTHING skips a repeated (parent, text): count what is there.
+            if sum(n for (n,) in self._in_pages(COUNT_IDS, [row.id for row in new])) != len(new):
+                raise PromptConflict("a row repeats a stored (parent, text): nothing imported")
+        return len(new), present
+
+    def _in_pages(self, sql: str, ids: list[str]) -> list[tuple]:
+        """The rows of `sql` (`IN ({ids})`) for every id, LOOKUP_BATCH ids a query."""
+        found = []
+        for page in (ids[n : n + LOOKUP_BATCH] for n in range(0, len(ids), LOOKUP_BATCH)):
+            found += self.database.execute(sql.format(ids=", ".join("?" * len(page))), page)
+        return found
+
     def _insert(self, row: NewVersion, *, reuse_same_text: bool) -> tuple[VersionMeta, bool]:
         """Insert a row inside the caller's write transaction; return (version, created).
 
@@ -219,22 +268,26 @@ class PromptVersions(VersionReads):
             raise PromptConflict("another save changed this prompt at the same moment; save again")
         return VersionMeta(row.id, row.parent_id, row.created_at, row.sha256), True
 
-    def _write(self, rows: Iterable[NewVersion], templates: Mapping[str, str | None]) -> int:
+    def _write(
+        self, rows: Iterable[NewVersion], templates: Mapping[str, str | None], pages: bool = False
+    ) -> int:
         """The one INSERT of versions, for a save and for the bulk path alike; `templates`
-        holds each parent's stored interface, by id."""
-        return self.database.execute_many(
-            INSERT,
+        holds each parent's stored interface, by id. With `pages` (an import's batch), a
+        page of rows goes a round trip, and the rows inserted are not counted (0)."""
+        params = (
             (
-                (
-                    *row,
-                    row.parent_id,
-                    row.parent_id,
-                    checksum_of(row.sha256, row.template),
-                    *_fragment(row, templates),
-                )
-                for row in rows
-            ),
+                *row,
+                row.parent_id,
+                row.parent_id,
+                checksum_of(row.sha256, row.template),
+                *_fragment(row, templates),
+            )
+            for row in rows
         )
+        if pages:
+            self.database.execute_pages(INSERT, params)
+            return 0
+        return self.database.execute_many(INSERT, params)
 
 
 def _fragment(row: NewVersion, templates: Mapping[str, str | None]) -> Fragment:

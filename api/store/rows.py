@@ -75,6 +75,16 @@ class Exported(NamedTuple):
     legacy_ids: list[str]
 
 
+class Imported(NamedTuple):
+    """A line of an export, validated: what `store.prompts.import_many` stores."""
+
+    id: str
+    parent_id: str | None
+    text: str
+    created_at: str
+    removed_at: str | None = None
+
+
 class Label(NamedTuple):
     """A label: the version it points at now, and how many moves brought it there."""
 

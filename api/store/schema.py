@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from api.store.derived import count_triggers, fill_derived
+from api.store.derived import count_triggers, fill_derived, private_history, takedown_storage
 from api.store.fragments import fill_fragments, tombstone_trigger
 from api.store.values import now
 from api.text import interface as template_interface
@@ -178,6 +178,9 @@ MIGRATIONS: list[tuple[str | Callable[[Execute, Prepare], object], ...]] = [
         + " UNION ALL ".join(f"SELECT {n} AS n" for n in range(1, 16))
         + ") AS slots",
         count_triggers,
+        # PostgreSQL: no samples of a text in pg_statistic, where no takedown reaches, and
+        # room on each page for the tombstone beside the row it replaces.
+        takedown_storage,
     ),
     (
         # A history page joins the entries each version keeps, encoded when it was
@@ -190,6 +193,11 @@ MIGRATIONS: list[tuple[str | Callable[[Execute, Prepare], object], ...]] = [
         "CREATE INDEX prompts_missing_entry ON prompts (id) WHERE history_entry IS NULL",
         tombstone_trigger,
         fill_fragments,
+    ),
+    (
+        # PostgreSQL: the history entries quote the head of each text, so ANALYZE samples
+        # none of them into pg_statistic either (as migration 7 for the text itself).
+        private_history,
     ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -80,12 +80,13 @@ class Takedowns:
                 elif texts is not None:
                     texts.append(row[0])
                 entries[prompt_id] = (prompt_id, row[2], row[3])
+            located = dialect.locate_removed(db, prompt_ids)
             removed = [
                 prompt_id
                 for prompt_id in prompt_ids
                 if make_tombstone(self.database.execute, entries[prompt_id], removed_at)
             ]
-        dialect.scrub(db, texts)
+        dialect.scrub(db, texts, located=located, prompt_ids=prompt_ids)
         return removed
 
     def scrub_pending(self) -> bool:

@@ -89,8 +89,11 @@ class SqliteDialect(Dialect):
     spellings = {
         "double": "REAL",
         "text_bytes": "CAST(text AS BLOB)",
+        "text_size": "length(CAST(text AS BLOB))",
         "json_ids": "json_group_array(legacy_id)",
         "count_triggers": COUNT_TRIGGERS,
+        "takedown_storage": "",  # sqlite_stat1 counts rows, it samples no values
+        "private_history": "",
         "tombstone_trigger": TOMBSTONE_TRIGGER,
     }
     scrub_report = (
@@ -195,7 +198,7 @@ class SqliteDialect(Dialect):
         finally:
             db.execute_sql(f"PRAGMA secure_delete = {PRAGMAS['secure_delete']}")
 
-    def scrub(self, db, texts: list[str] | None = None, wait_ms: int | None = None) -> None:
+    def scrub(self, db, texts=None, wait_ms=None, located=None, prompt_ids=()) -> None:
         # Every connection zeroes old content in the pages it writes (secure_delete=fast)
         # and the purge zeroed the pages it freed, so the main file's new pages hold no
         # trace once a checkpoint copies them home. No VACUUM: a takedown costs the
