@@ -14,7 +14,7 @@ import webtest
 from api.app import create_app
 from api.resources import history
 from api.store import Store
-from api.store.schema import CREATE_VERSIONS, MIGRATIONS, RECORD_VERSION
+from api.store.schema import CREATE_VERSIONS, apply_migrations
 from api.store.values import sha256_of
 from api.text import interface as template_interface
 
@@ -154,13 +154,7 @@ def test_the_migration_writes_every_rows_entry(store, client, monkeypatch):
     store.dialect.prepare_storage()
     db, prepare = store.database.peewee, store.dialect.prepare
     db.execute_sql(CREATE_VERSIONS)
-    for version in range(1, 8):
-        for step in MIGRATIONS[version - 1]:
-            if callable(step):
-                step(db.execute_sql, prepare)
-            else:
-                db.execute_sql(prepare(step))
-        db.execute_sql(prepare(RECORD_VERSION), (version, TIME))
+    apply_migrations(db.execute_sql, 0, prepare, until=7)
     insert = prepare(
         "INSERT INTO prompts (id, parent_id, text, sha256, created_at, removed_at, template, "
         "depth) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"

@@ -29,6 +29,7 @@ from api.store import SCHEMA_VERSION, PromptRemoved, Store, default_store, save_
 from api.store.schema import PROMPT_COLUMNS
 from bench.servers import ROOT, Gunicorn, wait_for
 from jobs.cli import main
+from tests.postgres_files import holding, relation_files
 
 
 @pytest.fixture
@@ -224,33 +225,6 @@ def test_init_db_run_by_two_releases_at_once_migrates_once(url):
 # -- Purge ---------------------------------------------------------------------------
 
 
-def _relation_files(url) -> tuple[Path, list[Path]]:
-    """The database's directory, and the files of prompts, its TOAST and its indexes."""
-    with _raw(url) as raw, raw.cursor() as cursor:
-        cursor.execute("CHECKPOINT")  # every page written out to the files
-        cursor.execute("SHOW data_directory")
-        data = Path(cursor.fetchone()[0])
-        cursor.execute(
-            "SELECT pg_relation_filepath(c.oid) FROM pg_class AS c "
-            "WHERE c.oid = 'prompts'::regclass "
-            "OR c.oid = (SELECT reltoastrelid FROM pg_class WHERE oid = 'prompts'::regclass) "
-            "OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'prompts'::regclass)"
-        )
-        files = [data / row[0] for row in cursor.fetchall()]
-        cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
-        database_dir = data / "base" / str(cursor.fetchone()[0])
-    try:
-        database_dir.stat()
-        files[0].read_bytes()
-    except OSError as error:
-        pytest.skip(f"the server's files cannot be read from here: {error}")
-    return database_dir, files
-
-
-def _holds(paths, needle: bytes) -> list[str]:
-    return [str(p) for p in paths if p.is_file() and needle in p.read_bytes()]
-
-
 def test_purge_leaves_the_text_in_no_table_file(store, url, pg_cli):
     secret = f"Use this key: sk-live-{uuid.uuid4().hex} and never share it."
     needles = [secret.encode(), hashlib.sha256(secret.encode()).hexdigest().encode()]
@@ -260,17 +234,16 @@ def test_purge_leaves_the_text_in_no_table_file(store, url, pg_cli):
     secret_id = store.prompts.save(secret, root)[0].id
     child = store.prompts.save("Summarise {{ text }} politely", secret_id)[0].id
     store.database.peewee.execute_sql("ANALYZE prompts")  # statistics sample the text too
-    database_dir, files = _relation_files(url)
-    assert all(_holds(files, needle) for needle in needles)
+    files, _ = relation_files(url)
+    assert all(holding(files, needle) for needle in needles)
 
     result = pg_cli("purge", secret_id, "--yes")
     assert result.exit_code == 0, result.output
     assert "VACUUM removed its old row version" in result.output
-    database_dir, files = _relation_files(url)
-    everything = [p for p in database_dir.rglob("*")]
+    files, everything = relation_files(url)
     for needle in needles:
-        assert _holds(everything, needle) == []
-    assert _holds(files, b"Summarise {{ text }} politely")  # the rest is still there
+        assert holding(everything, needle) == []
+    assert holding(files, b"Summarise {{ text }} politely")  # the rest is still there
     assert store.prompts.get(child).text == "Summarise {{ text }} politely"
     with pytest.raises(PromptRemoved):
         store.prompts.get(secret_id)

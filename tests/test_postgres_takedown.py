@@ -9,7 +9,6 @@ import hashlib
 import os
 import threading
 import uuid
-from pathlib import Path
 
 import psycopg2
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from api.config import Config
 from api.store import PromptRemoved, ScrubIncomplete, Store
 from jobs.cli import main
+from tests.postgres_files import holding, relation_files
 
 
 @pytest.fixture
@@ -29,33 +29,6 @@ def store(url, db_path):
     store = Store(Config(db_path=db_path, database_url=url, save_rate_limit=None))
     yield store
     store.close()
-
-
-def _files(url) -> tuple[list[Path], list[Path]]:
-    """The files of prompts, its TOAST and its indexes; and every file of the database."""
-    with psycopg2.connect(url) as raw, raw.cursor() as cursor:
-        cursor.execute("CHECKPOINT")  # every page written out to the files
-        cursor.execute("SHOW data_directory")
-        data = Path(cursor.fetchone()[0])
-        cursor.execute(
-            "SELECT pg_relation_filepath(c.oid) FROM pg_class AS c "
-            "WHERE c.oid = 'prompts'::regclass "
-            "OR c.oid = (SELECT reltoastrelid FROM pg_class WHERE oid = 'prompts'::regclass) "
-            "OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN ('prompts'::regclass,"
-            " (SELECT reltoastrelid FROM pg_class WHERE oid = 'prompts'::regclass)))"
-        )
-        files = [data / row[0] for row in cursor.fetchall()]
-        cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
-        everything = list((data / "base" / str(cursor.fetchone()[0])).rglob("*"))
-    try:
-        files[0].read_bytes()
-    except OSError as error:
-        pytest.skip(f"the server's files cannot be read from here: {error}")
-    return files, everything
-
-
-def _holding(paths, needle: bytes) -> list[str]:
-    return [str(p) for p in paths if p.is_file() and needle in p.read_bytes()]
 
 
 def _filenode(store) -> int:
@@ -96,8 +69,8 @@ def test_a_takedown_leaves_no_byte_of_the_text_and_rewrites_nothing(store, url, 
     secret_id = store.prompts.save(secret)[0].id
     kept += [store.prompts.save(f"after {i} {filler}", secret_id)[0].id for i in range(after)]
     store.database.execute("ANALYZE prompts")  # statistics would sample the text
-    files, everything = _files(url)
-    assert _holding(files, needles[0]) and _holding(files, needles[1])
+    files, everything = relation_files(url)
+    assert holding(files, needles[0]) and holding(files, needles[1])
     node = _filenode(store)
 
     statements = []
@@ -111,9 +84,9 @@ def test_a_takedown_leaves_no_byte_of_the_text_and_rewrites_nothing(store, url, 
     assert store.takedowns.purge([secret_id]) == [secret_id]
     store.database.peewee.execute_sql = execute_sql
 
-    files, everything = _files(url)
+    files, everything = relation_files(url)
     for needle in needles:
-        assert _holding(everything, needle) == []
+        assert holding(everything, needle) == []
     assert "VACUUM prompts" in statements
     assert not [sql for sql in statements if "FULL" in sql.upper()]
     assert _filenode(store) == node  # the same file: the table was not rewritten
@@ -155,8 +128,8 @@ def test_a_scrub_an_older_transaction_holds_up_finishes_once_it_ends(store, url,
         result = runner.invoke(main, ["purge", secret_id, "--yes"], env={"DATABASE_URL": url})
         assert result.exit_code == 0, result.output
         assert "VACUUM removed its old row version" in result.output
-    files, everything = _files(url)
-    assert _holding(everything, secret.encode()) == []
+    files, everything = relation_files(url)
+    assert holding(everything, secret.encode()) == []
 
 
 def test_a_takedown_waits_a_moment_for_an_older_transaction_to_end(store, url):

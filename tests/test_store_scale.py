@@ -10,7 +10,7 @@ import pytest
 
 from api.store import Store
 from api.store.derived import checksum_of
-from api.store.schema import CREATE_VERSIONS, MIGRATIONS, RECORD_VERSION
+from api.store.schema import CREATE_VERSIONS, apply_migrations
 from api.store.values import sha256_of
 from api.text import interface as template_interface
 
@@ -166,13 +166,7 @@ def test_the_migration_numbers_counts_and_checksums_existing_rows(store, monkeyp
     store.dialect.prepare_storage()
     db, prepare = store.database.peewee, store.dialect.prepare
     db.execute_sql(CREATE_VERSIONS)
-    for version in range(1, 7):
-        for step in MIGRATIONS[version - 1]:
-            if callable(step):
-                step(db.execute_sql, prepare)
-            else:
-                db.execute_sql(prepare(step))
-        db.execute_sql(prepare(RECORD_VERSION), (version, TIME))
+    apply_migrations(db.execute_sql, 0, prepare, until=6)
     insert = prepare(
         "INSERT INTO prompts (id, parent_id, text, sha256, created_at, removed_at, template) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)"

@@ -210,12 +210,15 @@ CURRENT_VERSION = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
 RECORD_VERSION = "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"
 
 
-def apply_migrations(execute: Callable, found: int, prepare: Callable[[str], str]) -> None:
-    """Run the migrations after version `found` through `execute`, in the caller's transaction.
+def apply_migrations(
+    execute: Callable, found: int, prepare: Callable[[str], str], until: int = SCHEMA_VERSION
+) -> None:
+    """Run the migrations after version `found` through `until` (the newest by default)
+    through `execute`, in the caller's transaction.
 
     `prepare` spells a statement for the database at hand (Dialect.prepare).
     """
-    for version in range(found + 1, SCHEMA_VERSION + 1):
+    for version in range(found + 1, until + 1):
         for step in MIGRATIONS[version - 1]:
             if callable(step):
                 step(execute, prepare)
