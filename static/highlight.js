@@ -46,7 +46,7 @@ export class Highlighter {
     const text = this.textarea.value;
     if (text.length <= READ_NOW || !this.text) return this.render();
     const edit = unchanged(this.text, text), shift = text.length - this.text.length;
-    if (Math.max(edit.tail - edit.same, edit.tail + shift - edit.same) > TYPED) return this.render();
+    if (Math.max(edit.tail - edit.same, edit.tail + shift - edit.same) > TYPED) return this.render(edit);
     this.edited = false;
     this.runs = moved(this.runs, edit, shift);
     this.patch(text, edit);
@@ -55,13 +55,14 @@ export class Highlighter {
     this.reading ||= requestIdleCallback(() => this.render(), { timeout: READ_LATER });
   }
 
-  render() {
+  // `edit`: what the edit left alone, if already compared (an edit in progress).
+  render(edit) {
     cancelIdleCallback(this.reading);
     [this.edited, this.reading] = [false, 0];
     const text = this.textarea.value;
     const { found, runs, stop } = highlight(text);
     this.runs = runs;
-    this.patch(text);
+    this.patch(text, edit);
     this.follow();
     this.colour();
     this.onRead(found, stop === Infinity ? -1 : lineOf(text, stop));
